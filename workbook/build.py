@@ -1,0 +1,337 @@
+"""Write a new master workbook (FeeDesk.xlsm) from the layout and the job registry.
+
+XlsxWriter writes the skeleton: every table as an Excel Table with styled header, column
+formats, frozen header, widths, drop-downs and conditional formats; the Control sheet with
+the settings, the job list and live formulas; the Guide; the hidden xlwings.conf sheet; the
+VBA project taken from the installed xlwings package. Table data, if any, is then written
+part by part through the same path the jobs use, which streams a million rows quickly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import zipfile
+
+import pandas as pd
+import xlsxwriter
+
+from feedesk import dates
+from workbook import filehost, layout, registry
+from workbook.layout import Kind
+
+HEADER_COLOUR = "#1F5C63"
+TITLE_COLOUR = "#12393D"
+TABLE_STYLE = "Table Style Medium 2"
+LAST_ROW = 1_048_575  # zero-based last row of a sheet
+
+
+def overview_formulas(lang: str) -> list[tuple[str, str, str]]:
+    """(label, formula, number format) lines of the Control sheet's overview, in Excel 2016 functions."""
+    h = _header
+    money = layout.NUMBER_FORMATS[Kind.MONEY]
+    error = layout.SEVERITIES[0].label(lang)
+    warning = layout.SEVERITIES[1].label(lang)
+    zh = lang == "zh"
+    return [
+        ("客户数" if zh else "Customers", f"=COUNTA(Customers[{h('Customers', 'CustomerID', lang)}])", "#,##0"),
+        ("账单数" if zh else "Bills", f"=COUNTA(Bills[{h('Bills', 'BillID', lang)}])", "#,##0"),
+        ("应收合计" if zh else "Billed", f"=SUM(Bills[{h('Bills', 'Amount', lang)}])", money),
+        ("已收合计（收款记录）" if zh else "Collected (payments)", f"=SUM(Payments[{h('Payments', 'Amount', lang)}])",
+         money),
+        ("银行收入合计" if zh else "Bank credits", f"=SUM(BankStatement[{h('BankStatement', 'Credit', lang)}])", money),
+        ("本账期应收" if zh else "Billed this period",
+         f"=SUMIFS(Bills[{h('Bills', 'Amount', lang)}],Bills[{h('Bills', 'Period', lang)}],Period)", money),
+        ("错误" if zh else "Errors", f'=COUNTIF(Problems[{h("Problems", "Severity", lang)}],"{error}")', "#,##0"),
+        ("提醒" if zh else "Warnings", f'=COUNTIF(Problems[{h("Problems", "Severity", lang)}],"{warning}")', "#,##0"),
+    ]
+
+
+def _header(table: str, column: str, lang: str) -> str:
+    return layout.table(table).column(column).header(lang).replace("[", "'[").replace("]", "']")
+
+
+def xlwings_vba_project() -> bytes:
+    """vbaProject.bin of the standalone quickstart workbook shipped with the installed xlwings."""
+    import xlwings
+
+    source = os.path.join(os.path.dirname(xlwings.__file__), "quickstart_standalone.xlsm")
+    with zipfile.ZipFile(source) as archive:
+        return archive.read("xl/vbaProject.bin")
+
+
+class _Formats:
+    def __init__(self, book: xlsxwriter.Workbook):
+        base = {"font_name": "Microsoft YaHei", "font_size": 10}
+        self.book = book
+        self.base = base
+        self.header = book.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_COLOUR,
+                                       "text_wrap": True, "valign": "vcenter"})
+        self.title = book.add_format({**base, "bold": True, "font_size": 16, "font_color": TITLE_COLOUR})
+        self.subtitle = book.add_format({**base, "italic": True, "font_color": "#555555"})
+        self.section = book.add_format({**base, "bold": True, "font_size": 12, "font_color": TITLE_COLOUR,
+                                        "bottom": 2, "bottom_color": HEADER_COLOUR})
+        self.text = book.add_format({**base, "text_wrap": True, "valign": "top"})
+        self.label = book.add_format({**base, "bold": True})
+        self.key = book.add_format({**base, "font_color": "#888888"})
+        self.error = book.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006"})
+        self.warning = book.add_format({"bg_color": "#FFEB9C", "font_color": "#7F6000"})
+        self.good = book.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
+        self._by_kind: dict = {}
+        self._by_format: dict = {}
+
+    def for_kind(self, kind: Kind):
+        if kind not in self._by_kind:
+            self._by_kind[kind] = self.book.add_format({**self.base, "num_format": layout.NUMBER_FORMATS[kind]})
+        return self._by_kind[kind]
+
+    def number(self, num_format: str, bold: bool = False):
+        key = (num_format, bold)
+        if key not in self._by_format:
+            self._by_format[key] = self.book.add_format({**self.base, "num_format": num_format, "bold": bold})
+        return self._by_format[key]
+
+
+def build(path: str, lang: str = "zh", data: dict[str, pd.DataFrame] | None = None,
+          settings: dict[str, object] | None = None, progress=None) -> str:
+    """Write a new master workbook at `path`; `data` fills input tables (core typed frames)."""
+    if lang not in layout.LANGUAGES:
+        raise ValueError(f"language must be one of {layout.LANGUAGES}")
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".~new-{os.path.basename(path)}.{os.getpid()}.xlsm")
+    values = {s.key: s.default for s in layout.SETTINGS}
+    values["Language"] = lang
+    values.update(settings or {})
+    try:
+        book = xlsxwriter.Workbook(tmp, {"strings_to_formulas": False, "strings_to_urls": False})
+        formats = _Formats(book)
+        book.set_properties({"title": "FeeDesk", "subject": "收费运营台 / fee-operations desk",
+                             "author": values.get("CompanyName") or "FeeDesk"})
+        book.set_vba_name("ThisWorkbook")
+        book.add_vba_project(io.BytesIO(xlwings_vba_project()), is_stream=True)
+        control = book.add_worksheet(layout.CONTROL_SHEET[lang])
+        control.set_vba_name("Sheet1")
+        guide = book.add_worksheet(layout.GUIDE_SHEET[lang])
+        for spec in layout.SHEET_TABLES:
+            _table_sheet(book, formats, spec, lang)
+        _control_sheet(book, control, formats, lang, values)
+        _guide_sheet(guide, formats, lang)
+        _conf_sheet(book, formats)
+        control.activate()
+        book.close()
+        if data:
+            filehost.fill_tables(tmp, {k: v for k, v in data.items() if k != "Settings"}, lang, progress)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _table_sheet(book, formats: _Formats, spec: layout.Table, lang: str) -> None:
+    sheet = book.add_worksheet(spec.sheet_name(lang))
+    row0, col0 = spec.anchor
+    _add_table(sheet, formats, spec, lang, row0, col0, rows=1)
+    sheet.freeze_panes(row0 + 1, 0)
+    if spec.role is layout.Role.OUTPUT:
+        sheet.set_tab_color("#7FA7AB")
+    _validations(sheet, spec, lang, row0 + 1, col0)
+    _conditional_formats(sheet, formats, spec, lang, row0 + 1, col0)
+
+
+def _add_table(sheet, formats: _Formats, spec: layout.Table, lang: str, row0: int, col0: int, rows: int,
+               data: list[list] | None = None) -> None:
+    columns = [{"header": c.header(lang), "header_format": formats.header, "format": formats.for_kind(c.kind)}
+               for c in spec.columns]
+    options = {"name": spec.key, "style": TABLE_STYLE, "columns": columns}
+    if data:
+        options["data"] = data
+    sheet.add_table(row0, col0, row0 + max(rows, 1), col0 + len(spec.columns) - 1, options)
+    for offset, column in enumerate(spec.columns):
+        sheet.set_column(col0 + offset, col0 + offset, column.display_width, formats.for_kind(column.kind))
+    sheet.set_row(row0, 30)
+
+
+def _validations(sheet, spec: layout.Table, lang: str, first: int, col0: int) -> None:
+    for offset, column in enumerate(spec.columns):
+        at = col0 + offset
+        if column.choices:
+            labels = [c.label(lang) for c in column.choices]
+            sheet.data_validation(first, at, LAST_ROW, at, {
+                "validate": "list", "source": labels, "error_type": "warning",
+                "error_title": "FeeDesk",
+                "error_message": ("请从下拉列表中选择：" if lang == "zh" else "Pick from the list: ") + ", ".join(labels),
+            })
+        elif column.ref == "Tariffs.TariffCode":
+            header = layout.table("Tariffs").column("TariffCode").header(lang)
+            sheet.data_validation(first, at, LAST_ROW, at, {
+                "validate": "list", "source": f'=INDIRECT("Tariffs[{header}]")', "error_type": "warning",
+            })
+        elif column.kind is Kind.DATE:
+            sheet.data_validation(first, at, LAST_ROW, at, {
+                "validate": "date", "criteria": "between", "minimum": datetime.date(1990, 1, 1),
+                "maximum": datetime.date(2099, 12, 31), "error_type": "warning",
+                "input_title": "", "error_message": "yyyy-mm-dd",
+            })
+
+
+def _conditional_formats(sheet, formats: _Formats, spec: layout.Table, lang: str, first: int, col0: int) -> None:
+    marks = {
+        ("Problems", "Severity"): [("error", formats.error), ("warning", formats.warning)],
+        ("Bills", "Status"): [("open", formats.error), ("partial", formats.warning), ("paid", formats.good)],
+        ("Audit", "Status"): [("failed", formats.error), ("problems", formats.warning), ("ok", formats.good)],
+    }
+    for offset, column in enumerate(spec.columns):
+        for code, style in marks.get((spec.key, column.key), []):
+            label = layout.choice_label(column.choices, code, lang)
+            sheet.conditional_format(first, col0 + offset, LAST_ROW, col0 + offset, {
+                "type": "cell", "criteria": "==", "value": f'"{label}"', "format": style})
+
+
+def _control_sheet(book, sheet, formats: _Formats, lang: str, values: dict) -> None:
+    zh = lang == "zh"
+    sheet.set_column(0, 0, 16, formats.key)
+    sheet.set_column(1, 1, 18)
+    sheet.set_column(2, 2, 24)
+    sheet.set_column(3, 3, 36)
+    sheet.set_column(4, 4, 3)
+    sheet.set_column(5, 5, 6)
+    sheet.set_column(6, 6, 14)
+    sheet.set_column(7, 7, 52)
+    sheet.set_column(8, 8, 18)
+    sheet.set_column(9, 9, 18)
+    sheet.write(0, 0, "FeeDesk 收费运营台" if zh else "FeeDesk — fee-operations desk", formats.title)
+    sheet.write_formula(1, 0, ('="截止日期 "&TEXT(AsOfDate,"yyyy-mm-dd")&"　账期 "&Period&"　"&CompanyName'
+                               if zh else '="As of "&TEXT(AsOfDate,"yyyy-mm-dd")&" · period "&Period&" · "&CompanyName'),
+                        formats.subtitle)
+    sheet.write(2, 0, "设置" if zh else "Settings", formats.section)
+
+    spec = layout.SETTINGS_TABLE
+    row0, col0 = spec.anchor
+    rows = []
+    for setting in layout.SETTINGS:
+        rows.append([setting.key, setting.label(lang), _setting_cell(setting, values.get(setting.key), lang),
+                     setting.note(lang)])
+    _add_table(sheet, formats, spec, lang, row0, col0, rows=len(rows), data=rows)
+    value_col = col0 + 2
+    for offset, setting in enumerate(layout.SETTINGS):
+        row = row0 + 1 + offset
+        fmt = formats.number(layout.NUMBER_FORMATS[setting.kind]) if setting.kind in (
+            Kind.DATE, Kind.MONEY, Kind.INT) else formats.number("@")
+        value = _setting_cell(setting, values.get(setting.key), lang)
+        if isinstance(value, datetime.date):
+            sheet.write_datetime(row, value_col, datetime.datetime.combine(value, datetime.time()), fmt)
+        elif value is None or value == "":
+            sheet.write_blank(row, value_col, None, fmt)
+        else:
+            sheet.write(row, value_col, value, fmt)
+        book.define_name(setting.key, f"='{sheet.name}'!${_col(value_col)}${row + 1}")
+        if setting.choices:
+            labels = [c.label(lang) for c in setting.choices]
+            sheet.data_validation(row, value_col, row, value_col, {"validate": "list", "source": labels})
+
+    jobs_row, jobs_col = layout.CONTROL_JOBS_ANCHOR
+    sheet.write(jobs_row - 1, jobs_col, "月结步骤（按顺序点击）" if zh else "Month's close (click in order)",
+                formats.section)
+    headers = ["步骤", "作业", "做什么", "上次运行", "按钮"] if zh else ["Step", "Job", "What it does", "Last run",
+                                                                       "Button"]
+    for offset, text in enumerate(headers):
+        sheet.write(jobs_row, jobs_col + offset, text, formats.header)
+    audit = layout.table("Audit")
+    time_header, job_header = audit.column("Time").header(lang), audit.column("Job").header(lang)
+    for index, job in enumerate(registry.JOBS):
+        row = jobs_row + 1 + index
+        sheet.set_row(row, 48)
+        sheet.write_number(row, jobs_col, index + 1, formats.number("0", bold=True))
+        sheet.write(row, jobs_col + 1, job.label(lang), formats.label)
+        sheet.write(row, jobs_col + 2, job.about(lang), formats.text)
+        sheet.write_formula(row, jobs_col + 3,
+                            f'=SUMPRODUCT(MAX((Audit[{job_header}]="{job.key}")*Audit[{time_header}]))',
+                            formats.number("yyyy-mm-dd hh:mm;;"))
+    summary_row = overview_row(lang)
+    sheet.write(summary_row, 0, layout.CONTROL_SUMMARY_TITLE[lang], formats.section)
+    for offset, (label, formula, num_format) in enumerate(overview_formulas(lang)):
+        sheet.write(summary_row + 1 + offset, 0, label, formats.label)
+        sheet.write_formula(summary_row + 1 + offset, 2, formula, formats.number(num_format, bold=True))
+    sheet.freeze_panes(3, 0)
+    sheet.hide_gridlines(2)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+
+
+def overview_row(lang: str) -> int:
+    """Zero-based row of the overview title on the Control sheet."""
+    row0, _ = layout.SETTINGS_TABLE.anchor
+    jobs_row, _ = layout.CONTROL_JOBS_ANCHOR
+    return max(row0 + len(layout.SETTINGS) + 3, jobs_row + len(registry.JOBS) + 3)
+
+
+def _setting_cell(setting: layout.Setting, value, lang: str):
+    if value is None:
+        return None
+    if setting.choices:
+        return layout.choice_label(setting.choices, str(value), lang)
+    if setting.kind is Kind.MONEY:
+        return int(value) / 100
+    if setting.kind is Kind.DATE and isinstance(value, str):
+        return dates.parse_date_text(value)
+    if setting.key == "AgingBounds" and isinstance(value, (tuple, list)):
+        return ",".join(str(v) for v in value)
+    return value
+
+
+def _col(index: int) -> str:
+    from workbook import package
+
+    return package.column_letter(index)
+
+
+def _guide_sheet(sheet, formats: _Formats, lang: str) -> None:
+    from workbook import guide
+
+    sheet.set_column(0, 0, 4)
+    sheet.set_column(1, 1, 110, formats.text)
+    sheet.hide_gridlines(2)
+    row = 0
+    for kind, text in guide.lines(lang):
+        if kind == "title":
+            sheet.write(row, 0, text, formats.title)
+        elif kind == "section":
+            row += 1
+            sheet.write(row, 0, text, formats.section)
+        elif kind == "step":
+            number, body = text
+            sheet.write(row, 0, number, formats.label)
+            sheet.write(row, 1, body, formats.text)
+        else:
+            sheet.write(row, 1, text, formats.text)
+        row += 1
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+
+
+def _conf_sheet(book, formats: _Formats) -> None:
+    sheet = book.add_worksheet(layout.CONF_SHEET)
+    for row, (key, value) in enumerate(XLWINGS_CONF):
+        sheet.write_string(row, 0, key)
+        sheet.write_string(row, 1, value)
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 40)
+    sheet.hide()
+
+
+# xlwings reads this sheet (keys in A, values in B); empty values mean xlwings' defaults.
+XLWINGS_CONF = (
+    ("Interpreter_Win", ""),
+    ("Interpreter_Mac", ""),
+    ("PYTHONPATH", ""),
+    ("Conda Path", ""),
+    ("Conda Env", ""),
+    ("UDF Modules", "xlfuncs"),
+    ("Debug UDFs", "False"),
+    ("Use UDF Server", "False"),
+    ("Show Console", "False"),
+)

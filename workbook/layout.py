@@ -1,0 +1,605 @@
+"""The one description of the master workbook's shape.
+
+Every sheet, table, column, header (zh and en), type, number format, drop-down list and
+named setting is declared here and nowhere else: the builder writes the workbook from it,
+the hosts read and write tables by it, validation checks against it. Table (ListObject)
+names are the English keys in every language; sheet names and headers follow the language.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+
+class Kind(enum.Enum):
+    """What a column holds, which fixes how it is read, typed, formatted and written."""
+
+    TEXT = "text"
+    INT = "int"
+    NUMBER = "number"  # quantities, readings: float in the DataFrame
+    PRICE = "price"  # unit prices with up to 6 decimals: float, made exact where used
+    RATE = "rate"  # 0.001 = 1‰ a day; shown as a percentage
+    MONEY = "money"  # integer fen in the DataFrame, yuan in the sheet
+    DATE = "date"
+    DATETIME = "datetime"
+    PERIOD = "period"  # billing period 'YYYY-MM', text in the sheet
+    BOOL = "bool"  # 是/否 yes/no in the sheet
+
+
+NUMBER_FORMATS = {
+    Kind.TEXT: "@",
+    Kind.INT: "#,##0",
+    Kind.NUMBER: "#,##0.00",
+    Kind.PRICE: "0.0000##",
+    Kind.RATE: "0.00##%",
+    Kind.MONEY: "¥#,##0.00;-¥#,##0.00",
+    Kind.DATE: "yyyy-mm-dd",
+    Kind.DATETIME: "yyyy-mm-dd hh:mm:ss",
+    Kind.PERIOD: "@",
+    Kind.BOOL: "@",
+}
+
+DEFAULT_WIDTHS = {
+    Kind.TEXT: 16,
+    Kind.INT: 10,
+    Kind.NUMBER: 12,
+    Kind.PRICE: 11,
+    Kind.RATE: 10,
+    Kind.MONEY: 14,
+    Kind.DATE: 12,
+    Kind.DATETIME: 19,
+    Kind.PERIOD: 10,
+    Kind.BOOL: 8,
+}
+
+LANGUAGES = ("zh", "en")
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """One value of a closed list: a stable code inside, a label per language in the sheet."""
+
+    code: str
+    zh: str
+    en: str
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def choices(*triples: tuple[str, str, str]) -> tuple[Choice, ...]:
+    return tuple(Choice(*t) for t in triples)
+
+
+YES_NO = choices(("yes", "是", "yes"), ("no", "否", "no"))
+CUSTOMER_TYPES = choices(
+    ("residential", "居民", "residential"),
+    ("commercial", "商业", "commercial"),
+    ("institutional", "机关事业", "institutional"),
+)
+FEE_ITEMS = choices(
+    ("water", "水费", "water"),
+    ("electricity", "电费", "electricity"),
+    ("gas", "燃气费", "gas"),
+    ("heating", "供暖费", "heating"),
+    ("property", "物业费", "property"),
+    ("other", "其他", "other"),
+)
+CHANNELS = choices(
+    ("bank", "银行转账", "bank transfer"),
+    ("wechat", "微信支付", "WeChat Pay"),
+    ("alipay", "支付宝", "Alipay"),
+    ("counter", "柜台", "counter"),
+)
+TARIFF_MODELS = choices(
+    ("fixed", "固定费用", "fixed"),
+    ("per_unit", "单一价", "per unit"),
+    ("graduated", "阶梯累进", "graduated"),
+    ("volume", "阶梯全量", "volume"),
+    ("block", "按块计价", "block"),
+)
+THRESHOLD_BASES = choices(("monthly", "按月", "monthly"), ("annual", "按年累计", "annual"))
+ROUNDING_MODES = choices(
+    ("half_up", "四舍五入", "half up"),
+    ("half_even", "银行家舍入", "half even"),
+    ("down", "舍去", "down"),
+    ("up", "进一", "up"),
+)
+BILL_STATUSES = choices(
+    ("open", "未缴", "open"),
+    ("partial", "部分缴", "partly paid"),
+    ("paid", "已缴清", "paid"),
+    ("cancelled", "已作废", "cancelled"),
+)
+CUSTOMER_STATUSES = choices(
+    ("active", "正常", "active"), ("suspended", "暂停", "suspended"), ("closed", "销户", "closed")
+)
+EXEMPTIONS = choices(("hardship", "困难减免", "hardship"), ("vip", "重点客户", "VIP by decision"))
+COMPLAINT_CATEGORIES = choices(
+    ("billing", "账单疑问", "billing"),
+    ("meter", "计量抄表", "meter"),
+    ("payment", "缴费问题", "payment"),
+    ("service", "服务态度", "service"),
+    ("other", "其他", "other"),
+)
+COMPLAINT_STATUSES = choices(("open", "处理中", "open"), ("resolved", "已解决", "resolved"))
+DUNNING_CHANNELS = choices(
+    ("letter", "书面函件", "letter"),
+    ("email", "电子邮件", "email"),
+    ("sms", "短信", "SMS"),
+    ("phone", "电话", "phone"),
+)
+TEMPLATE_KINDS = choices(("letter", "函件", "letter"), ("email", "邮件", "email"), ("sms", "短信", "SMS"))
+IMPORT_KINDS = choices(("payments", "收款记录", "payments"), ("bank", "银行流水", "bank statement"))
+SEVERITIES = choices(("error", "错误", "error"), ("warning", "提醒", "warning"))
+KPI_DIRECTIONS = choices(("higher", "越高越好", "higher is better"), ("lower", "越低越好", "lower is better"))
+LANGUAGE_CHOICES = choices(("zh", "中文", "Chinese"), ("en", "英文", "English"))
+AGING_BASES = choices(("due", "到期日", "due date"), ("bill", "账单日", "bill date"))
+RUN_STATUSES = choices(("ok", "完成", "ok"), ("problems", "有问题", "problems"), ("failed", "失败", "failed"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    unique: bool = False
+    choices: tuple[Choice, ...] = ()
+    ref: str | None = None  # "Table.Column" that every value must exist in
+    width: float | None = None
+
+    def header(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    @property
+    def number_format(self) -> str:
+        return NUMBER_FORMATS[self.kind]
+
+    @property
+    def display_width(self) -> float:
+        return self.width or max(DEFAULT_WIDTHS[self.kind], len(self.zh) * 2.2 + 2, len(self.en) * 1.1 + 2)
+
+
+class Role(enum.Enum):
+    INPUT = "input"  # officers fill or paste; jobs only read
+    OUTPUT = "output"  # a job owns it and rewrites it whole
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    key: str  # ListObject name, the same in every language
+    zh: str  # sheet name in a zh workbook
+    en: str  # sheet name in an en workbook
+    role: Role
+    columns: tuple[Column, ...]
+    about_zh: str = ""
+    about_en: str = ""
+    sheet_key: str | None = None  # when the table lives on another table's or a fixed sheet
+    anchor: tuple[int, int] = (0, 0)  # zero-based (row, col) of the header cell
+
+    def sheet_name(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(f"{self.key} has no column {key}")
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+    @property
+    def id_column(self) -> Column | None:
+        return next((c for c in self.columns if c.unique), None)
+
+
+def col(key, zh, en, kind=Kind.TEXT, **kw) -> Column:
+    return Column(key, zh, en, kind, **kw)
+
+
+# Sheets that are not tables.
+CONTROL_SHEET = {"zh": "控制台", "en": "Control"}
+GUIDE_SHEET = {"zh": "使用说明", "en": "Guide"}
+CONF_SHEET = "xlwings.conf"  # name fixed by xlwings; hidden
+
+# Where things sit on the Control sheet (zero-based row, col).
+CONTROL_TITLE_CELL = (0, 0)
+CONTROL_SETTINGS_ANCHOR = (3, 0)
+CONTROL_JOBS_ANCHOR = (3, 5)  # step list; issue 02 puts a button in JOBS_BUTTON_COL per row
+CONTROL_JOBS_BUTTON_COL = 9
+CONTROL_SUMMARY_TITLE = {"zh": "概览（公式自动计算）", "en": "Overview (live formulas)"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    key: str  # also the workbook's defined name for the value cell
+    zh: str
+    en: str
+    kind: Kind
+    default: object
+    note_zh: str = ""
+    note_en: str = ""
+    choices: tuple[Choice, ...] = ()
+    required: bool = False
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def note(self, lang: str) -> str:
+        return self.note_zh if lang == "zh" else self.note_en
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("AsOfDate", "截止日期", "As-of date", Kind.DATE, None,
+            "账龄、滞纳金、催缴都按这一天计算", "Aging, late fees and dunning are computed as of this day",
+            required=True),
+    Setting("Period", "账期", "Billing period", Kind.PERIOD, None, "格式 2026-03", "Format 2026-03", required=True),
+    Setting("Language", "语言", "Language", Kind.TEXT, "zh", "表头、消息和函件的语言",
+            "Language of headers, messages and letters", LANGUAGE_CHOICES),
+    Setting("Currency", "币种", "Currency", Kind.TEXT, "CNY", "", ""),
+    Setting("CompanyName", "单位名称", "Company name", Kind.TEXT, "", "印在函件和报表上", "Printed on letters and reports"),
+    Setting("CompanyAddress", "单位地址", "Company address", Kind.TEXT, ""),
+    Setting("ContactPerson", "联系人", "Contact person", Kind.TEXT, ""),
+    Setting("ContactPhone", "联系电话", "Contact phone", Kind.TEXT, ""),
+    Setting("ContactEmail", "联系邮箱", "Contact email", Kind.TEXT, ""),
+    Setting("PaymentDueDays", "缴费期限（天）", "Days to pay", Kind.INT, 15,
+            "账单日起多少天内缴清", "Days from the bill date to the due date"),
+    Setting("AgingBasis", "账龄起算", "Age from", Kind.TEXT, "due", "到期日或账单日", "Due date or bill date",
+            AGING_BASES),
+    Setting("AgingBounds", "账龄分段（天）", "Aging buckets (days)", Kind.TEXT, "0,30,60,90,180,365",
+            "各段上限，逗号分隔", "Upper bounds, comma separated"),
+    Setting("MatchTolerance", "对账容差", "Matching tolerance", Kind.MONEY, 5,
+            "差额不超过此数可自动核销", "Differences up to this are matched and flagged"),
+)
+SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+
+SETTINGS_TABLE = Table(
+    "Settings", CONTROL_SHEET["zh"], CONTROL_SHEET["en"], Role.INPUT,
+    (
+        col("Key", "键", "Key", required=True, unique=True, width=16),
+        col("Label", "设置项", "Setting", width=16),
+        col("Value", "值", "Value", width=22),
+        col("Note", "说明", "Note", width=34),
+    ),
+    "运行参数：截止日期、账期、语言等。", "Run settings: as-of date, period, language and more.",
+    sheet_key="Control", anchor=CONTROL_SETTINGS_ANCHOR,
+)
+
+CUSTOMER_ID = col("CustomerID", "客户编号", "Customer ID", required=True, ref="Customers.CustomerID")
+FEE_ITEM = col("FeeItem", "费用项目", "Fee item", required=True, choices=FEE_ITEMS)
+
+INPUT_TABLES: tuple[Table, ...] = (
+    Table("Tariffs", "收费标准", "Tariffs", Role.INPUT, (
+        col("TariffCode", "收费标准代码", "Tariff code", required=True),
+        col("TariffName", "收费标准名称", "Tariff name", width=22),
+        FEE_ITEM,
+        col("CustomerType", "客户类别", "Customer type", choices=CUSTOMER_TYPES),
+        col("Model", "计价方式", "Model", required=True, choices=TARIFF_MODELS),
+        col("Tier", "阶梯", "Tier", Kind.INT, required=True),
+        col("UpperBound", "阶梯上限", "Tier upper bound", Kind.NUMBER),
+        col("UnitPrice", "单价", "Unit price", Kind.PRICE),
+        col("FixedFee", "固定费", "Fixed fee", Kind.MONEY),
+        col("Unit", "计量单位", "Unit"),
+        col("ThresholdBasis", "阶梯周期", "Threshold basis", choices=THRESHOLD_BASES),
+        col("EffectiveFrom", "生效日期", "Effective from", Kind.DATE, required=True),
+        col("EffectiveTo", "失效日期", "Effective to", Kind.DATE),
+        col("VATRate", "增值税率", "VAT rate", Kind.RATE),
+        col("VATIncluded", "含税", "VAT included", Kind.BOOL, choices=YES_NO),
+        col("Rounding", "舍入方式", "Rounding", choices=ROUNDING_MODES),
+        col("Note", "备注", "Note", width=24),
+    ), "每个收费标准每个阶梯、每个版本一行。", "One row per tariff, tier and version."),
+    Table("Customers", "客户", "Customers", Role.INPUT, (
+        col("CustomerID", "客户编号", "Customer ID", required=True, unique=True),
+        col("Name", "客户名称", "Name", required=True, width=18),
+        col("CustomerType", "客户类别", "Customer type", required=True, choices=CUSTOMER_TYPES),
+        col("Region", "片区", "Region"),
+        col("Address", "地址", "Address", width=30),
+        col("Area", "面积（㎡）", "Area (m²)", Kind.NUMBER),
+        col("Persons", "人口数", "Persons", Kind.INT),
+        col("Phone", "电话", "Phone", width=14),
+        col("Email", "邮箱", "Email", width=22),
+        col("Officer", "责任干事", "Officer"),
+        col("Status", "状态", "Status", required=True, choices=CUSTOMER_STATUSES),
+        col("Exemption", "豁免", "Exemption", choices=EXEMPTIONS),
+        col("OpenDate", "开户日期", "Opened", Kind.DATE),
+    ), "客户档案，每个客户一行。", "Customer master, one row per customer."),
+    Table("Usage", "抄表用量", "Usage", Role.INPUT, (
+        CUSTOMER_ID,
+        col("Period", "账期", "Period", Kind.PERIOD, required=True),
+        FEE_ITEM,
+        col("TariffCode", "收费标准代码", "Tariff code", required=True, ref="Tariffs.TariffCode"),
+        col("MeterID", "表号", "Meter ID"),
+        col("ReadingDate", "抄表日期", "Reading date", Kind.DATE),
+        col("PrevReading", "上期读数", "Previous reading", Kind.NUMBER),
+        col("CurrReading", "本期读数", "Current reading", Kind.NUMBER),
+        col("Quantity", "用量", "Quantity", Kind.NUMBER, required=True),
+        col("Estimated", "估抄", "Estimated", Kind.BOOL, choices=YES_NO),
+    ), "每个客户每个账期每个费用项目一行；物业费的用量是面积。",
+        "One row per customer, period and fee item; for the property fee the quantity is the area."),
+    Table("Bills", "账单", "Bills", Role.INPUT, (
+        col("BillID", "账单编号", "Bill ID", required=True, unique=True),
+        CUSTOMER_ID,
+        col("Period", "账期", "Period", Kind.PERIOD, required=True),
+        FEE_ITEM,
+        col("BillDate", "账单日期", "Bill date", Kind.DATE, required=True),
+        col("DueDate", "到期日", "Due date", Kind.DATE, required=True),
+        col("Quantity", "用量", "Quantity", Kind.NUMBER),
+        col("Amount", "应收金额", "Amount", Kind.MONEY, required=True),
+        col("PaidAmount", "已收金额", "Paid", Kind.MONEY),
+        col("Status", "状态", "Status", choices=BILL_STATUSES),
+        col("Note", "备注", "Note"),
+    ), "账单：出账作业生成，或从原系统导出粘贴。", "Bills: made by the bill run or pasted from the old system."),
+    Table("Payments", "收款记录", "Payments", Role.INPUT, (
+        col("PaymentID", "收款编号", "Payment ID", required=True, unique=True),
+        col("Channel", "渠道", "Channel", required=True, choices=CHANNELS),
+        col("PaidDate", "收款日期", "Paid on", Kind.DATE, required=True),
+        col("Amount", "金额", "Amount", Kind.MONEY, required=True),
+        col("Fee", "手续费", "Fee", Kind.MONEY),
+        col("CustomerID", "客户编号", "Customer ID"),
+        col("BillID", "账单编号", "Bill ID"),
+        col("PayerName", "付款人", "Payer"),
+        col("Reference", "附言/商品名称", "Reference", width=26),
+        col("ChannelTxnID", "渠道流水号", "Channel txn ID", width=22),
+        col("Note", "备注", "Note"),
+    ), "各渠道收款：银行、微信支付、支付宝、柜台。", "Collections by channel: bank, WeChat Pay, Alipay, counter."),
+    Table("BankStatement", "银行流水", "Bank statement", Role.INPUT, (
+        col("TxnID", "交易流水号", "Transaction ID", required=True, unique=True, width=22),
+        col("TxnDate", "交易日期", "Date", Kind.DATE, required=True),
+        col("Credit", "贷方（收入）", "Credit (in)", Kind.MONEY),
+        col("Debit", "借方（支出）", "Debit (out)", Kind.MONEY),
+        col("Balance", "余额", "Balance", Kind.MONEY),
+        col("CounterpartyName", "对方户名", "Counterparty", width=22),
+        col("CounterpartyAccount", "对方账号", "Counterparty account", width=22),
+        col("Summary", "摘要", "Summary"),
+        col("Memo", "附言", "Memo", width=26),
+    ), "银行对账单明细。", "Bank statement lines."),
+    Table("GL", "财务总账", "GL", Role.INPUT, (
+        col("Period", "账期", "Period", Kind.PERIOD, required=True),
+        col("Account", "科目代码", "Account", required=True),
+        col("AccountName", "科目名称", "Account name", width=18),
+        col("OpeningBalance", "期初余额", "Opening balance", Kind.MONEY),
+        col("Debit", "借方发生", "Debit", Kind.MONEY),
+        col("Credit", "贷方发生", "Credit", Kind.MONEY),
+        col("ClosingBalance", "期末余额", "Closing balance", Kind.MONEY, required=True),
+    ), "财务应收账款科目余额，按账期。", "Finance's receivable balances by period."),
+    Table("Complaints", "投诉", "Complaints", Role.INPUT, (
+        col("ComplaintID", "投诉编号", "Complaint ID", required=True, unique=True),
+        CUSTOMER_ID,
+        col("OpenedDate", "受理日期", "Opened", Kind.DATE, required=True),
+        col("Category", "类别", "Category", required=True, choices=COMPLAINT_CATEGORIES),
+        col("BillID", "账单编号", "Bill ID"),
+        col("IsDispute", "争议账单", "Disputed bill", Kind.BOOL, choices=YES_NO),
+        col("Description", "内容", "Description", width=30),
+        col("Status", "状态", "Status", required=True, choices=COMPLAINT_STATUSES),
+        col("ResolvedDate", "办结日期", "Resolved", Kind.DATE),
+        col("Satisfaction", "满意度（1-5）", "Satisfaction (1-5)", Kind.INT),
+    ), "投诉与争议登记。", "Complaints and disputes."),
+    Table("PeerTariffs", "同业价格", "Peer tariffs", Role.INPUT, (
+        col("City", "城市", "City", required=True),
+        FEE_ITEM,
+        col("CustomerType", "客户类别", "Customer type", choices=CUSTOMER_TYPES),
+        col("Tier", "阶梯", "Tier", Kind.INT, required=True),
+        col("UpperBound", "阶梯上限", "Tier upper bound", Kind.NUMBER),
+        col("UnitPrice", "单价", "Unit price", Kind.PRICE, required=True),
+        col("EffectiveFrom", "生效日期", "Effective from", Kind.DATE),
+        col("Source", "来源", "Source", width=24),
+    ), "周边城市的收费标准，用于调价比较。", "Other cities' tariffs, for price-change comparisons."),
+    Table("LateFeeRules", "滞纳金规则", "Late fee rules", Role.INPUT, (
+        col("RuleID", "规则编号", "Rule ID", required=True, unique=True),
+        col("CustomerType", "客户类别", "Customer type", choices=CUSTOMER_TYPES),
+        col("FeeItem", "费用项目", "Fee item", choices=FEE_ITEMS),
+        col("DailyRate", "日费率（当年）", "Daily rate (this year)", Kind.RATE, required=True),
+        col("EarlierDailyRate", "日费率（往年）", "Daily rate (earlier years)", Kind.RATE),
+        col("GraceDays", "宽限天数", "Grace days", Kind.INT),
+        col("Minimum", "最低金额", "Minimum", Kind.MONEY),
+        col("CapRatio", "上限（占本金）", "Cap (of principal)", Kind.RATE),
+        col("Note", "备注", "Note"),
+    ), "滞纳金按客户类别和费用项目计收的规则。", "Late-fee rules by customer type and fee item."),
+    Table("DunningPolicy", "催缴策略", "Dunning policy", Role.INPUT, (
+        col("Level", "级别", "Level", Kind.INT, required=True, unique=True),
+        col("Name", "名称", "Name", required=True),
+        col("DaysOverdue", "逾期天数", "Days overdue", Kind.INT, required=True),
+        col("MinAmount", "最低欠费", "Minimum arrears", Kind.MONEY),
+        col("Channel", "方式", "Channel", required=True, choices=DUNNING_CHANNELS),
+        col("Template", "模板", "Template", ref="Templates.TemplateKey"),
+        col("Fee", "催缴费用", "Fee", Kind.MONEY),
+    ), "催缴级别：逾期多少天、欠多少、用什么方式。", "Dunning levels: days overdue, amount, channel."),
+    Table("Targets", "绩效目标", "Targets", Role.INPUT, (
+        col("KPI", "指标", "KPI", required=True, unique=True),
+        col("Direction", "方向", "Direction", required=True, choices=KPI_DIRECTIONS),
+        col("Green", "达标值", "Green", Kind.NUMBER, required=True),
+        col("Amber", "预警值", "Amber", Kind.NUMBER, required=True),
+        col("Unit", "单位", "Unit"),
+        col("Note", "备注", "Note"),
+    ), "绩效指标的目标（绿/黄/红）。", "KPI targets (green / amber / red)."),
+    Table("Templates", "模板", "Templates", Role.INPUT, (
+        col("TemplateKey", "模板代码", "Template key", required=True),
+        col("Language", "语言", "Language", required=True, choices=LANGUAGE_CHOICES),
+        col("Kind", "类型", "Kind", required=True, choices=TEMPLATE_KINDS),
+        col("File", "文件", "File", required=True, width=28),
+        col("Subject", "邮件主题", "Subject", width=28),
+        col("Note", "备注", "Note"),
+    ), "函件、邮件、短信模板。", "Letter, mail and SMS templates."),
+    Table("ImportProfiles", "导入方案", "Import profiles", Role.INPUT, (
+        col("Profile", "方案名称", "Profile", required=True),
+        col("Kind", "导入到", "Imports into", required=True, choices=IMPORT_KINDS),
+        col("TargetColumn", "目标列", "Target column", required=True),
+        col("SourceColumn", "来源列", "Source column", required=True, width=22),
+        col("Encoding", "编码", "Encoding"),
+        col("Note", "备注", "Note"),
+    ), "对账单导入的列对应方案，每列一行。", "Column mappings for statement imports, one row a column."),
+)
+
+OUTPUT_TABLES: tuple[Table, ...] = (
+    Table("Problems", "问题清单", "Problems", Role.OUTPUT, (
+        col("Severity", "级别", "Severity", choices=SEVERITIES, width=8),
+        col("Sheet", "工作表", "Sheet", width=14),
+        col("Row", "行号", "Row", Kind.INT, width=8),
+        col("Column", "列", "Column", width=16),
+        col("Value", "单元格内容", "Value", width=18),
+        col("Code", "问题代码", "Code", width=18),
+        col("Message", "说明及处理办法", "What is wrong and what to do", width=70),
+        col("Job", "作业", "Job", width=12),
+    ), "最近一次作业发现的问题；改正后重新运行。", "Problems found by the last job; fix them and run it again."),
+    Table("BillLines", "账单明细", "Bill lines", Role.OUTPUT, (
+        col("BillID", "账单编号", "Bill ID"),
+        col("Line", "行", "Line", Kind.INT),
+        col("Component", "项目", "Component"),
+        col("Tier", "阶梯", "Tier", Kind.INT),
+        col("Quantity", "数量", "Quantity", Kind.NUMBER),
+        col("UnitPrice", "单价", "Unit price", Kind.PRICE),
+        col("Amount", "金额", "Amount", Kind.MONEY),
+    )),
+    Table("BillAudit", "账单审核", "Bill audit", Role.OUTPUT, (
+        col("BillID", "账单编号", "Bill ID"),
+        col("CustomerID", "客户编号", "Customer ID"),
+        col("Period", "账期", "Period", Kind.PERIOD),
+        col("Reason", "原因代码", "Reason"),
+        col("Explanation", "说明", "Explanation", width=50),
+        col("Expected", "应为", "Expected", Kind.MONEY),
+        col("Actual", "实际", "Actual", Kind.MONEY),
+    )),
+    Table("Impact", "调价影响", "Impact", Role.OUTPUT, (
+        col("Segment", "分组", "Segment"),
+        col("Customers", "客户数", "Customers", Kind.INT),
+        col("CurrentAmount", "现行标准金额", "Current amount", Kind.MONEY),
+        col("ProposedAmount", "新标准金额", "Proposed amount", Kind.MONEY),
+        col("Change", "变化", "Change", Kind.MONEY),
+        col("ChangeRate", "变化率", "Change rate", Kind.RATE),
+    )),
+    Table("Reconciliation", "对账结果", "Reconciliation", Role.OUTPUT, (
+        col("MatchID", "匹配编号", "Match ID"),
+        col("PaymentID", "收款编号", "Payment ID"),
+        col("BankTxnID", "银行流水号", "Bank txn ID"),
+        col("BillID", "账单编号", "Bill ID"),
+        col("CustomerID", "客户编号", "Customer ID"),
+        col("Amount", "金额", "Amount", Kind.MONEY),
+        col("Rule", "匹配规则", "Rule"),
+        col("Score", "可信度", "Score", Kind.NUMBER),
+        col("Reason", "依据", "Reason", width=40),
+    )),
+    Table("Allocations", "核销分配", "Allocations", Role.OUTPUT, (
+        col("AllocationID", "分配编号", "Allocation ID"),
+        col("PaymentID", "收款编号", "Payment ID"),
+        col("BillID", "账单编号", "Bill ID"),
+        col("CustomerID", "客户编号", "Customer ID"),
+        col("AllocDate", "日期", "Date", Kind.DATE),
+        col("Amount", "金额", "Amount", Kind.MONEY),
+        col("Kind", "类型", "Kind"),
+    )),
+    Table("Exceptions", "异常清单", "Exceptions", Role.OUTPUT, (
+        col("ExceptionID", "异常编号", "Exception ID"),
+        col("Kind", "类型", "Kind"),
+        col("Source", "来源", "Source"),
+        col("SourceID", "来源编号", "Source ID"),
+        col("CustomerID", "客户编号", "Customer ID"),
+        col("Amount", "金额", "Amount", Kind.MONEY),
+        col("ItemDate", "日期", "Date", Kind.DATE),
+        col("Detail", "说明", "Detail", width=40),
+        col("Action", "建议处理", "Suggested action", width=40),
+    )),
+    Table("Aging", "账龄", "Aging", Role.OUTPUT, (
+        col("CustomerID", "客户编号", "Customer ID"),
+        col("BillID", "账单编号", "Bill ID"),
+        col("DueDate", "到期日", "Due date", Kind.DATE),
+        col("DaysOverdue", "逾期天数", "Days overdue", Kind.INT),
+        col("Bucket", "账龄段", "Bucket"),
+        col("OpenAmount", "未收金额", "Open amount", Kind.MONEY),
+        col("Region", "片区", "Region"),
+        col("Officer", "责任干事", "Officer"),
+    )),
+    Table("Dunning", "催缴清单", "Dunning", Role.OUTPUT, (
+        col("CustomerID", "客户编号", "Customer ID"),
+        col("Level", "级别", "Level", Kind.INT),
+        col("OpenAmount", "欠费金额", "Open amount", Kind.MONEY),
+        col("LateFee", "滞纳金", "Late fee", Kind.MONEY),
+        col("DaysOverdue", "逾期天数", "Days overdue", Kind.INT),
+        col("Template", "模板", "Template"),
+        col("Channel", "方式", "Channel", choices=DUNNING_CHANNELS),
+        col("Reason", "原因", "Reason", width=40),
+    )),
+    Table("KPI", "绩效指标", "KPI", Role.OUTPUT, (
+        col("Period", "账期", "Period", Kind.PERIOD),
+        col("KPI", "指标", "KPI"),
+        col("Scope", "维度", "Scope"),
+        col("Segment", "分组", "Segment"),
+        col("Value", "数值", "Value", Kind.NUMBER),
+        col("Target", "目标", "Target", Kind.NUMBER),
+        col("Status", "状态", "Status"),
+    )),
+    Table("KPIHistory", "绩效历史", "KPI history", Role.OUTPUT, (
+        col("Period", "账期", "Period", Kind.PERIOD),
+        col("KPI", "指标", "KPI"),
+        col("Scope", "维度", "Scope"),
+        col("Segment", "分组", "Segment"),
+        col("Value", "数值", "Value", Kind.NUMBER),
+    )),
+    Table("Letters", "函件", "Letters", Role.OUTPUT, (
+        col("LetterID", "函件编号", "Letter ID"),
+        col("CustomerID", "客户编号", "Customer ID"),
+        col("Kind", "类型", "Kind"),
+        col("Level", "催缴级别", "Dunning level", Kind.INT),
+        col("Template", "模板", "Template"),
+        col("Channel", "方式", "Channel", choices=DUNNING_CHANNELS),
+        col("File", "文件", "File", width=30),
+        col("SentAt", "发送时间", "Sent at", Kind.DATETIME),
+        col("Status", "状态", "Status"),
+    )),
+    Table("Audit", "运行日志", "Audit", Role.OUTPUT, (
+        col("Time", "时间", "Time", Kind.DATETIME),
+        col("User", "用户", "User"),
+        col("Job", "作业", "Job"),
+        col("InputDigest", "输入摘要", "Input digest", width=14),
+        col("Status", "结果", "Status", choices=RUN_STATUSES),
+        col("Rows", "行数", "Rows", Kind.INT),
+        col("Problems", "问题数", "Problems", Kind.INT),
+        col("Seconds", "耗时（秒）", "Seconds", Kind.NUMBER),
+        col("Note", "说明", "Note", width=40),
+    ), "每次作业运行追加一行，不会改写旧行。", "One row appended per job run; old rows are never changed."),
+)
+
+TABLES: tuple[Table, ...] = (SETTINGS_TABLE, *INPUT_TABLES, *OUTPUT_TABLES)
+TABLES_BY_KEY: dict[str, Table] = {t.key: t for t in TABLES}
+
+# The sheet order of a new workbook: Control and Guide first, then inputs, then outputs.
+SHEET_TABLES: tuple[Table, ...] = (*INPUT_TABLES, *OUTPUT_TABLES)
+
+
+def table(key: str) -> Table:
+    try:
+        return TABLES_BY_KEY[key]
+    except KeyError:
+        raise KeyError(f"no table named {key!r}; known: {', '.join(TABLES_BY_KEY)}") from None
+
+
+def sheet_name(key: str, lang: str) -> str:
+    """Sheet name of a table or of a fixed sheet ('Control', 'Guide')."""
+    if key == "Control":
+        return CONTROL_SHEET[lang]
+    if key == "Guide":
+        return GUIDE_SHEET[lang]
+    return table(key).sheet_name(lang)
+
+
+def choice_by_text(options: tuple[Choice, ...]) -> dict[str, str]:
+    """Every accepted spelling of a choice (code, zh, en; case-insensitive) -> its code."""
+    found: dict[str, str] = {}
+    for option in options:
+        for text in (option.code, option.zh, option.en):
+            found[text.strip().lower()] = option.code
+    if options is YES_NO:
+        found.update({"y": "yes", "n": "no", "true": "yes", "false": "no", "1": "yes", "0": "no",
+                      "√": "yes", "×": "no", "对": "yes", "不": "no"})
+    return found
+
+
+def choice_label(options: tuple[Choice, ...], code: str, lang: str) -> str:
+    for option in options:
+        if option.code == code:
+            return option.label(lang)
+    return code

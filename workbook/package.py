@@ -1,0 +1,214 @@
+"""The workbook file as a zip package: find tables, rewrite a few parts, save atomically.
+
+A job's output touches only its own sheets' XML and table parts; every other part of the
+file (VBA project, drawings and buttons, charts, validations, names, the user's own sheets)
+is copied byte for byte, compressed data included. Saving writes a temporary file beside
+the workbook, keeps a backup of the previous file, then renames over it, so a crash at any
+point leaves either the old or the new workbook, never half of one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import posixpath
+import re
+import shutil
+import struct
+import zipfile
+from xml.etree import ElementTree
+
+NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+TABLE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
+MAX_PART_BYTES = 2_000_000_000  # a part that inflates beyond this is refused (zip bomb)
+
+
+class PackageError(Exception):
+    """The file is not a workbook we can read (not a zip, no workbook part, damaged)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TablePart:
+    name: str
+    sheet: str  # sheet name
+    sheet_part: str  # zip path of the sheet XML
+    part: str  # zip path of the table XML
+    ref: str  # e.g. "A1:H25"
+    columns: tuple[str, ...]
+
+    @property
+    def bounds(self) -> tuple[int, int, int, int]:
+        """Zero-based (first_row, first_col, last_row, last_col) of the whole table, header included."""
+        start, _, end = self.ref.partition(":")
+        r0, c0 = cell_position(start)
+        r1, c1 = cell_position(end or start)
+        return r0, c0, r1, c1
+
+
+@dataclasses.dataclass(frozen=True)
+class Index:
+    sheets: dict[str, str]  # sheet name -> sheet part
+    tables: dict[str, TablePart]  # table name (case-insensitive key: lower) -> part
+    names: dict[str, str]  # defined name -> formula text
+
+
+def cell_position(cell: str) -> tuple[int, int]:
+    match = re.match(r"\$?([A-Z]+)\$?(\d+)", cell.upper())
+    if not match:
+        raise PackageError(f"bad cell reference {cell!r}")
+    letters, digits = match.groups()
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    return int(digits) - 1, column - 1
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_ref(row: int, col: int) -> str:
+    return f"{column_letter(col)}{row + 1}"
+
+
+def open_zip(path: str) -> zipfile.ZipFile:
+    if not zipfile.is_zipfile(path):
+        raise PackageError("not a zip package")
+    try:
+        package = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise PackageError(str(error)) from None
+    if "xl/workbook.xml" not in package.NameToInfo:
+        package.close()
+        raise PackageError("no xl/workbook.xml part")
+    for info in package.infolist():
+        if info.file_size > MAX_PART_BYTES:
+            package.close()
+            raise PackageError(f"part {info.filename} inflates to {info.file_size} bytes")
+    return package
+
+
+def _parse(package: zipfile.ZipFile, part: str):
+    try:
+        return ElementTree.fromstring(package.read(part))
+    except (KeyError, ElementTree.ParseError) as error:
+        raise PackageError(f"{part}: {error}") from None
+
+
+def _rels(package: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    folder, name = posixpath.split(part)
+    rels_part = posixpath.join(folder, "_rels", name + ".rels")
+    if rels_part not in package.NameToInfo:
+        return {}
+    found = {}
+    for rel in _parse(package, rels_part).findall("rel:Relationship", NS):
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        found[rel.get("Id")] = (rel.get("Type", ""), path)
+    return found
+
+
+def read_index(package: zipfile.ZipFile) -> Index:
+    root = _parse(package, "xl/workbook.xml")
+    rels = _rels(package, "xl/workbook.xml")
+    sheets = {}
+    for sheet in root.findall("m:sheets/m:sheet", NS):
+        rid = sheet.get(f"{{{NS['r']}}}id")
+        if rid in rels:
+            sheets[sheet.get("name")] = rels[rid][1]
+    names = {n.get("name"): (n.text or "") for n in root.findall("m:definedNames/m:definedName", NS)}
+    tables = {}
+    for sheet_name, sheet_part in sheets.items():
+        for kind, part in _rels(package, sheet_part).values():
+            if kind != TABLE_REL or part not in package.NameToInfo:
+                continue
+            node = _parse(package, part)
+            columns = tuple(c.get("name", "") for c in node.findall("m:tableColumns/m:tableColumn", NS))
+            name = node.get("name") or node.get("displayName")
+            tables[name.lower()] = TablePart(name, sheet_name, sheet_part, part, node.get("ref"), columns)
+    return Index(sheets, tables, names)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def _local_header_size(handle, info: zipfile.ZipInfo) -> int:
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise PackageError(f"damaged zip entry {info.filename}")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return 30 + name_length + extra_length
+
+
+def write_package(source: str, target: str, replaced: dict[str, bytes]) -> None:
+    """Copy `source` to `target`, replacing the parts in `replaced`; others are copied raw."""
+    with zipfile.ZipFile(source) as original, open(source, "rb") as raw, \
+            zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+        for info in original.infolist():
+            if info.filename in replaced:
+                continue
+            start = info.header_offset + _local_header_size(raw, info)
+            raw.seek(start)
+            data = raw.read(info.compress_size)
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.compress_type = info.compress_type
+            copy.external_attr = info.external_attr
+            copy.create_system = info.create_system
+            copy.flag_bits = info.flag_bits & 0x800  # keep only the UTF-8 name flag
+            copy.CRC, copy.compress_size, copy.file_size = info.CRC, info.compress_size, info.file_size
+            _write_raw(out, copy, data)
+        for name, data in replaced.items():
+            info = zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(info, data)
+
+
+def _write_raw(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    """Append an already-compressed entry (zipfile has no public API for this)."""
+    zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
+    info.header_offset = out.fp.tell()
+    out.fp.write(info.FileHeader(zip64))
+    out.fp.write(data)
+    out.start_dir = out.fp.tell()
+    out.filelist.append(info)
+    out.NameToInfo[info.filename] = info
+    out._didModify = True
+
+
+def save_atomically(path: str, build, backup: str | None) -> None:
+    """`build(tmp_path)` writes the new file; then the old one becomes `backup` and tmp replaces it."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".~{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        build(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if backup:
+            backup_tmp = backup + ".tmp"
+            shutil.copy2(path, backup_tmp)
+            os.replace(backup_tmp, backup)
+        shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+        _sync_folder(folder)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _sync_folder(folder: str) -> None:
+    if os.name != "posix":
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

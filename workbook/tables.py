@@ -1,0 +1,411 @@
+"""Cell values <-> typed DataFrames, shared by both hosts (file and Excel).
+
+Reading turns the raw values of a table (as python-calamine or xlwings give them) into a
+DataFrame typed by the layout, indexed by Excel row number, and collects every problem
+found on the way. Writing turns a typed DataFrame back into values a sheet should hold.
+Money is integer fen inside and yuan in the sheet; choices are codes inside and labels
+in the sheet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+
+import numpy as np
+import pandas as pd
+
+from feedesk import dates, money, problems
+from workbook import layout
+from workbook.layout import Kind
+
+EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+_SPACES = re.compile(r"\s+")
+
+
+@dataclasses.dataclass(frozen=True)
+class TableRead:
+    frame: pd.DataFrame
+    problems: tuple[problems.Problem, ...]
+
+
+def normalise_header(text: object) -> str:
+    return _SPACES.sub("", str(text or "")).strip().lower().replace("（", "(").replace("）", ")")
+
+
+def header_lookup(spec: layout.Table) -> dict[str, str]:
+    """Every accepted header spelling (zh, en, key) -> column key."""
+    found = {}
+    for column in spec.columns:
+        for text in (column.key, column.zh, column.en):
+            found[normalise_header(text)] = column.key
+    return found
+
+
+def empty_frame(spec: layout.Table) -> pd.DataFrame:
+    frame = pd.DataFrame({c.key: pd.Series([], dtype=_dtype(c.kind)) for c in spec.columns})
+    frame.index.name = "row"
+    return frame
+
+
+def _dtype(kind: Kind):
+    return {
+        Kind.TEXT: "str", Kind.PERIOD: "str", Kind.BOOL: "boolean", Kind.MONEY: "Int64", Kind.INT: "Int64", Kind.NUMBER: "float64", Kind.PRICE: "float64",
+        Kind.RATE: "float64", Kind.DATE: "datetime64[s]", Kind.DATETIME: "datetime64[s]",
+    }[kind]
+
+
+def type_table(spec: layout.Table, header: list, rows: list[list], first_row: int, lang: str,
+               sheet: str) -> TableRead:
+    """Type a table's raw values; `first_row` is the Excel row number of rows[0]."""
+    found: list[problems.Problem] = []
+    lookup = header_lookup(spec)
+    positions: dict[str, int] = {}
+    for index, text in enumerate(header):
+        key = lookup.get(normalise_header(text))
+        if key and key not in positions:
+            positions[key] = index
+    for column in spec.columns:
+        if column.key not in positions and column.required:
+            found.append(problems.make("missing_column", lang, sheet=sheet, row=first_row - 1,
+                                       column=column.header(lang)))
+    if any(p.code == "missing_column" for p in found):
+        return TableRead(empty_frame(spec), tuple(found))
+
+    rows, row_numbers, blank_rows = _drop_blank_rows(rows, first_row)
+    if blank_rows:
+        found.append(problems.make("blank_rows", lang, sheet=sheet, row=blank_rows[0],
+                                   severity=problems.WARNING, count=len(blank_rows),
+                                   rows=_row_list(blank_rows)))
+    if not rows:
+        frame = empty_frame(spec)
+        return TableRead(frame, tuple(found))
+
+    transposed = list(zip(*rows))
+    data = {}
+    for column in spec.columns:
+        at = positions.get(column.key)
+        raw = transposed[at] if at is not None and at < len(transposed) else (None,) * len(rows)
+        values, column_problems = _type_column(column, raw, row_numbers, lang, sheet)
+        data[column.key] = values
+        found.extend(column_problems)
+    frame = pd.DataFrame(data, index=pd.Index(row_numbers, name="row"))
+    frame = frame.astype({c.key: _dtype(c.kind) for c in spec.columns})
+    for column in spec.columns:
+        if column.unique:
+            found.extend(_duplicates(frame[column.key], column, lang, sheet))
+    return TableRead(frame, tuple(found))
+
+
+def _row_list(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10])
+    return shown + (" ..." if len(numbers) > 10 else "")
+
+
+def _is_blank(value) -> bool:
+    return value is None or value == "" or (value.__class__ is str and not value.strip()) or (
+        value.__class__ is float and value != value)
+
+
+def _drop_blank_rows(rows: list[list], first_row: int):
+    """Drop blank rows; report only those inside the table (trailing blanks are normal)."""
+    keep, numbers, blank = [], [], []
+    for offset, row in enumerate(rows):
+        if all(_is_blank(v) for v in row):
+            blank.append(first_row + offset)
+        else:
+            keep.append(row)
+            numbers.append(first_row + offset)
+    last = numbers[-1] if numbers else first_row - 1
+    inside = [n for n in blank if n < last]
+    return keep, numbers, inside
+
+
+def _type_column(column: layout.Column, raw: tuple, rows: list[int], lang: str, sheet: str):
+    header = column.header(lang)
+    bad: list[problems.Problem] = []
+
+    def report(code: str, index: int, value, **params):
+        bad.append(problems.make(code, lang, sheet=sheet, row=rows[index], column=header, value=value, **params))
+
+    blank = np.fromiter((_is_blank(v) for v in raw), dtype=bool, count=len(raw))
+    empty = blank.copy()
+    for index, value in enumerate(raw):
+        if value.__class__ is str and value.strip() in EXCEL_ERRORS:
+            report("error_cell", index, value.strip())
+            blank[index] = True
+    values = _CONVERTERS[column.kind](column, raw, blank, report)
+    if column.required:
+        for index in np.flatnonzero(empty):
+            report("blank_required", int(index), "")
+    return values, bad
+
+
+def _text(column, raw, blank, report):
+    out = np.empty(len(raw), dtype=object)
+    for index, value in enumerate(raw):
+        if blank[index]:
+            out[index] = None
+        elif value.__class__ is str:
+            out[index] = value.strip().strip("\t")
+        else:
+            out[index] = _number_as_text(value)
+    if column.choices:
+        out = _as_choice(column, out, blank, report)
+    return out
+
+
+def _number_as_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _as_choice(column, texts, blank, report):
+    accepted = layout.choice_by_text(column.choices)
+    allowed = "、".join(c.zh for c in column.choices) + " / " + ", ".join(c.en for c in column.choices)
+    out = np.empty(len(texts), dtype=object)
+    for index, text in enumerate(texts):
+        if text is None:
+            out[index] = None
+            continue
+        code = accepted.get(text.lower())
+        if code is None:
+            report("not_in_list", index, text, allowed=allowed)
+            blank[index] = True
+        out[index] = code
+    return out
+
+
+def _bool(column, raw, blank, report):
+    texts = _text(column, raw, blank, report)
+    return pd.array([None if t is None else t == "yes" for t in texts], dtype="boolean")
+
+
+def _numbers(raw, blank, report, parse=money.to_decimal) -> np.ndarray:
+    """float64 values; text that parses exactly (¥, commas, backticks) is accepted."""
+    series = pd.Series(raw, dtype=object)
+    numbers = np.array(pd.to_numeric(series, errors="coerce"), dtype="float64", copy=True)
+    for index in np.flatnonzero(np.isnan(numbers) & ~blank):
+        value = raw[index]
+        try:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            numbers[index] = float(parse(value))
+        except (ValueError, ArithmeticError):
+            report("not_a_number", int(index), value)
+            blank[index] = True
+    numbers[blank] = np.nan
+    return numbers
+
+
+def _money(column, raw, blank, report):
+    numbers = _numbers(raw, blank, report)
+    fen = np.zeros(len(raw), dtype=np.int64)
+    present = ~blank
+    if present.any():
+        fen[present] = money.yuan_array_to_fen(numbers[present])
+    return pd.arrays.IntegerArray(fen, blank.copy())
+
+
+def _int(column, raw, blank, report):
+    numbers = _numbers(raw, blank, report)
+    whole = np.zeros(len(raw), dtype=np.int64)
+    for index in np.flatnonzero(~blank & (numbers != np.floor(numbers))):
+        report("not_an_integer", int(index), raw[index])
+        blank[index] = True
+    whole[~blank] = numbers[~blank].astype(np.int64)
+    return pd.arrays.IntegerArray(whole, blank.copy())
+
+
+def _float(column, raw, blank, report):
+    return _numbers(raw, blank, report)
+
+
+def _rate(column, raw, blank, report):
+    def parse(value):
+        text = dates.normalise_text(str(value))
+        if text.endswith("%"):
+            return money.to_decimal(text[:-1]) / 100
+        if text.endswith("‰"):
+            return money.to_decimal(text[:-1]) / 1000
+        return money.to_decimal(text)
+
+    return _numbers(raw, blank, report, parse)
+
+
+def _date(column, raw, blank, report):
+    days = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[s]")
+    keep_time = column.kind is Kind.DATETIME
+    for index, value in enumerate(raw):
+        if blank[index]:
+            continue
+        try:
+            if isinstance(value, datetime.datetime):
+                day = value if keep_time else value.date()
+            elif isinstance(value, datetime.date):
+                day = value
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                day = dates.number_to_date(value)
+                if keep_time:
+                    day = datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(
+                        days=float(value) % 1)
+            else:
+                day = dates.parse_date_text(str(value))
+        except dates.DateTextError as error:
+            report("ambiguous_date" if error.ambiguous else "bad_date", index, value)
+            blank[index] = True
+            continue
+        days[index] = np.datetime64(day, "s")
+    return days
+
+
+def _period(column, raw, blank, report):
+    out = np.empty(len(raw), dtype=object)
+    cache: dict = {}
+    for index, value in enumerate(raw):
+        if blank[index]:
+            out[index] = None
+            continue
+        try:
+            key = value if value.__class__ is str else repr(value)
+            out[index] = cache[key] if key in cache else cache.setdefault(key, dates.parse_period(value))
+        except ValueError:
+            report("bad_period", index, value)
+            blank[index] = True
+            out[index] = None
+    return out
+
+
+_CONVERTERS = {
+    Kind.TEXT: _text, Kind.PERIOD: _period, Kind.BOOL: _bool, Kind.MONEY: _money, Kind.INT: _int,
+    Kind.NUMBER: _float, Kind.PRICE: _float, Kind.RATE: _rate, Kind.DATE: _date, Kind.DATETIME: _date,
+}
+
+
+def _duplicates(values: pd.Series, column: layout.Column, lang: str, sheet: str):
+    present = values.dropna()
+    repeated = present[present.duplicated(keep=False)]
+    if repeated.empty:
+        return []
+    first_rows = repeated.groupby(repeated).head(1)
+    first_of = dict(zip(first_rows.to_numpy(), first_rows.index))
+    found = []
+    for row, value in repeated.items():
+        if first_of[value] != row:
+            found.append(problems.make("duplicate_id", lang, sheet=sheet, row=int(row),
+                                       column=column.header(lang), value=value, first_row=first_of[value]))
+    return found
+
+
+def check_references(frames: dict[str, pd.DataFrame], lang: str) -> list[problems.Problem]:
+    """Every value of a column with `ref` must exist in the referenced table's column."""
+    found = []
+    for key, frame in frames.items():
+        spec = layout.table(key)
+        for column in spec.columns:
+            if not column.ref or column.key not in frame:
+                continue
+            target_table, target_column = column.ref.split(".")
+            if target_table not in frames or target_table == key and column.unique:
+                continue
+            known = set(frames[target_table][target_column].dropna())
+            values = frame[column.key]
+            missing = values[values.notna() & ~values.isin(known)]
+            target = layout.table(target_table).sheet_name(lang)
+            for row, value in missing.items():
+                found.append(problems.make("unknown_reference", lang, sheet=spec.sheet_name(lang), row=int(row),
+                                           column=column.header(lang), value=value, target=target))
+    return found
+
+
+def to_sheet_columns(spec: layout.Table, frame: pd.DataFrame, lang: str) -> list[tuple[layout.Column, np.ndarray]]:
+    """The values a sheet should hold, column by column (None for blank).
+
+    Money becomes yuan floats, dates datetime64, choices their labels; columns the frame lacks
+    are written blank.
+    """
+    out = []
+    length = len(frame)
+    for column in spec.columns:
+        if column.key not in frame:
+            out.append((column, np.full(length, None, dtype=object)))
+            continue
+        series = frame[column.key]
+        kind = column.kind
+        if kind is Kind.MONEY:
+            fen = pd.array(series, dtype="Int64")
+            values = np.where(fen.isna(), np.nan, fen.to_numpy(dtype="float64", na_value=np.nan) / 100)
+        elif kind in (Kind.INT,):
+            values = pd.array(series, dtype="Int64").to_numpy(dtype=object, na_value=None)
+        elif kind in (Kind.NUMBER, Kind.PRICE, Kind.RATE):
+            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        elif kind in (Kind.DATE, Kind.DATETIME):
+            values = pd.to_datetime(series, errors="coerce").to_numpy(dtype="datetime64[s]")
+        elif kind is Kind.BOOL:
+            labels = {True: layout.YES_NO[0].label(lang), False: layout.YES_NO[1].label(lang)}
+            values = np.array([None if pd.isna(v) else labels[bool(v)] for v in series], dtype=object)
+        elif column.choices:
+            labels = {c.code: c.label(lang) for c in column.choices}
+            values = np.array([None if v is None or v is pd.NA or v != v else labels.get(v, v) for v in series],
+                              dtype=object)
+        else:
+            values = np.array([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+                               for v in series], dtype=object)
+        out.append((column, values))
+    return out
+
+
+def type_settings(values: dict[str, tuple[int, object]], lang: str, sheet: str):
+    """Settings record from {key: (row, text)}; a bad value is a Problem and keeps its default."""
+    from feedesk import settings as settings_module
+
+    found = []
+    fields = {}
+    for key, field in settings_module.FIELDS.items():
+        spec = layout.SETTINGS_BY_KEY[key]
+        if key not in values or values[key][1] in (None, ""):
+            if spec.required:
+                found.append(problems.make("blank_required", lang, sheet=sheet, row=values.get(key, (None,))[0],
+                                           column=spec.label(lang)))
+            continue
+        row, value = values[key]
+        try:
+            fields[field] = _setting_value(spec, value)
+        except (ValueError, ArithmeticError) as error:
+            reason = ("格式不对" if lang == "zh" else "wrong format") if isinstance(error, dates.DateTextError) \
+                else str(error)
+            found.append(problems.make("bad_setting", lang, sheet=sheet, row=row,
+                                       column=layout.SETTINGS_TABLE.column("Value").header(lang), value=value,
+                                       setting=spec.label(lang), reason=reason))
+    return settings_module.Settings(**fields), found
+
+
+def _setting_value(spec: layout.Setting, value):
+    text = str(value).strip()
+    if spec.choices:
+        code = layout.choice_by_text(spec.choices).get(text.lower())
+        if code is None:
+            raise ValueError(" / ".join(c.label("zh") + "=" + c.code for c in spec.choices))
+        return code
+    if spec.kind is Kind.DATE:
+        return dates.parse_date_text(text)
+    if spec.kind is Kind.PERIOD:
+        return dates.parse_period(value)
+    if spec.kind is Kind.INT:
+        number = money.to_decimal(text)
+        if number != int(number):
+            raise ValueError("whole number")
+        return int(number)
+    if spec.kind is Kind.MONEY:
+        return money.yuan_to_fen(text)
+    if spec.key == "AgingBounds":
+        from feedesk import settings as settings_module
+
+        return settings_module.parse_bounds(text)
+    return text

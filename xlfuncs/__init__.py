@@ -1,0 +1,7 @@
+"""FeeDesk's worksheet functions (UDFs), thin @xw.func wrappers over the feedesk core.
+
+xlwings imports this package (xlwings.conf: UDF Modules = xlfuncs) and registers every
+decorated function found in its namespace, so each submodule's functions are re-exported here.
+"""
+
+from xlfuncs.money_funcs import FD_RMB_UPPER  # noqa: F401

@@ -1,0 +1,177 @@
+"""The file host: typed reads, writes that keep everything else, atomic saves, refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from macros import runner
+from tests.conftest import small_desk
+from workbook import filehost, layout
+from workbook.book import BookError
+
+
+def parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def digest(path) -> str:
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def table_parts(path, key: str) -> set[str]:
+    with zipfile.ZipFile(path) as archive:
+        from workbook import package
+
+        part = package.read_index(archive).tables[key.lower()]
+    return {part.sheet_part, part.part}
+
+
+def test_reads_tables_typed_with_excel_row_numbers(desk_book):
+    with filehost.FileBook(str(desk_book), writable=False) as book:
+        bills = book.read("Bills")
+        customers = book.read("Customers")
+        assert book.read_problems == []
+    assert list(bills.index) == [2, 3, 4, 5, 6]  # Excel rows under the header
+    assert bills.loc[2, "BillID"] == "B2026030001"
+    assert bills["Amount"].tolist() == [7590, 3450, 5175, 6624, 19690]  # fen, exact
+    assert bills["Amount"].sum() == 42529
+    assert bills.loc[2, "DueDate"] == pd.Timestamp("2026-04-16")
+    assert customers.loc[5, "CustomerType"] == "commercial"  # code, though the sheet shows 商业
+    assert pd.isna(customers.loc[5, "Persons"])
+
+
+def test_settings_come_from_the_control_sheet(desk_book):
+    with filehost.FileBook(str(desk_book), writable=False) as book:
+        settings = book.settings()
+    assert settings.as_of.isoformat() == "2026-04-10"
+    assert settings.period == "2026-03"
+    assert settings.company_name == "青禾物业服务有限公司"
+    assert settings.match_tolerance == 5
+    assert settings.aging_bounds == (0, 30, 60, 90, 180, 365)
+
+
+def test_a_job_changes_only_its_own_parts(desk_book):
+    before = parts(desk_book)
+    report = runner.run_file("validate", str(desk_book))
+    assert report.status == "ok", report.problems
+    after = parts(desk_book)
+    owned = table_parts(desk_book, "Problems") | table_parts(desk_book, "Audit")
+    assert set(before) == set(after)
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed <= owned
+    for name in ("xl/vbaProject.bin", "xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml"):
+        assert before[name] == after[name]
+    assert os.path.exists(filehost.backup_path(str(desk_book)))
+    assert parts(filehost.backup_path(str(desk_book))) == before
+
+
+def test_written_table_reads_back_equal_and_keeps_its_formats(desk_book):
+    frame = pd.DataFrame({
+        "CustomerID": ["C000101", "C000103"], "BillID": ["B2026030001", "B2026030003"],
+        "DueDate": pd.to_datetime(["2026-04-16", "2026-04-16"]), "DaysOverdue": pd.array([0, 0], dtype="Int64"),
+        "Bucket": ["未到期", "未到期"], "OpenAmount": pd.array([7590, 5175], dtype="Int64"),
+        "Region": ["东区", "西区"], "Officer": [None, "=HYPERLINK(\"http://x\")"],
+    })
+    with filehost.FileBook(str(desk_book)) as book:
+        book.write("Aging", frame)
+        book.commit()
+    with filehost.FileBook(str(desk_book), writable=False) as book:
+        back = book.read("Aging")
+    assert back["OpenAmount"].tolist() == [7590, 5175]
+    assert back["Officer"].tolist()[1] == '=HYPERLINK("http://x")'  # text, never a formula
+    workbook = openpyxl.load_workbook(desk_book)
+    sheet = workbook[layout.table("Aging").sheet_name("zh")]
+    assert sheet.tables["Aging"].ref == "A1:H3"
+    assert sheet["F2"].value == 75.9 and sheet["F2"].number_format == layout.NUMBER_FORMATS[layout.Kind.MONEY]
+    assert sheet["C2"].number_format == "yyyy-mm-dd"
+    assert sheet["H3"].data_type == "s"
+
+
+def test_writing_fewer_rows_shrinks_the_table(desk_book):
+    with filehost.FileBook(str(desk_book)) as book:
+        book.write("Problems", runner.problems_frame([]))
+        book.commit()
+    sheet = openpyxl.load_workbook(desk_book)[layout.table("Problems").sheet_name("zh")]
+    assert sheet.tables["Problems"].ref == "A1:H2"  # a table keeps one blank row
+    assert sheet["A2"].value is None
+
+
+def test_jobs_never_write_input_tables(desk_book):
+    with filehost.FileBook(str(desk_book)) as book, pytest.raises(ValueError):
+        book.write("Bills", pd.DataFrame())
+
+
+def test_second_run_on_a_held_file_is_refused(desk_book):
+    first = filehost.FileBook(str(desk_book))
+    try:
+        report = runner.run_file("validate", str(desk_book))
+        assert report.status == "failed"
+        assert report.problems[0].code == "file_locked"
+        assert "另一个作业" in report.problems[0].message
+    finally:
+        first.close()
+    assert runner.run_file("validate", str(desk_book)).status == "ok"
+
+
+@pytest.mark.parametrize("owner", ["~${name}", ".~lock.{name}#"])
+def test_file_open_in_excel_or_libreoffice_is_refused_unchanged(desk_book, owner):
+    (desk_book.parent / owner.format(name=desk_book.name)).write_text("officer")
+    before = digest(desk_book)
+    report = runner.run_file("validate", str(desk_book))
+    assert report.status == "failed" and report.problems[0].code == "file_locked"
+    assert "请关闭" in report.problems[0].message
+    assert digest(desk_book) == before
+
+
+def test_read_only_file_is_refused_unchanged(desk_book):
+    os.chmod(desk_book, stat.S_IRUSR | stat.S_IRGRP)
+    before = digest(desk_book)
+    report = runner.run_file("validate", str(desk_book))
+    assert report.status == "failed" and report.problems[0].code == "read_only"
+    assert "只读" in report.problems[0].message
+    assert digest(desk_book) == before
+
+
+def test_not_a_workbook_is_refused_unchanged(tmp_path):
+    fake = tmp_path / "FeeDesk.xlsm"
+    fake.write_text("客户编号,金额\nC000101,12.5\n", encoding="utf-8")
+    before = digest(fake)
+    report = runner.run_file("validate", str(fake))
+    assert report.status == "failed" and report.problems[0].code == "not_a_workbook"
+    assert "不是 Excel 工作簿" in report.problems[0].message
+    assert digest(fake) == before
+
+
+def test_missing_file_is_reported(tmp_path):
+    report = runner.run_file("validate", str(tmp_path / "nowhere.xlsm"))
+    assert report.status == "failed" and report.problems[0].code == "file_missing"
+
+
+def test_failed_save_leaves_the_file_and_reports(desk_book, monkeypatch):
+    before = digest(desk_book)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(filehost.package, "write_package", disk_full)
+    report = runner.run_file("validate", str(desk_book))
+    assert report.status == "failed" and report.problems[0].code == "save_failed"
+    assert "No space left on device" in report.problems[0].message
+    assert digest(desk_book) == before
+    assert not [p for p in os.listdir(desk_book.parent) if p.endswith(".tmp")]
+
+
+def test_english_workbook_reads_the_same_values(desk_book, desk_book_en):
+    with filehost.FileBook(str(desk_book), writable=False) as zh, \
+            filehost.FileBook(str(desk_book_en), writable=False) as en:
+        assert en.lang == "en" and zh.lang == "zh"
+        for key in small_desk():
+            pd.testing.assert_frame_equal(zh.read(key), en.read(key))

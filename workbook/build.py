@@ -200,7 +200,7 @@ def _control_sheet(book, sheet, formats: _Formats, lang: str, values: dict) -> N
     sheet.set_column(4, 4, 3)
     sheet.set_column(5, 5, 6)
     sheet.set_column(6, 6, 14)
-    sheet.set_column(7, 7, 52)
+    sheet.set_column(7, 7, 72)
     sheet.set_column(8, 8, 18)
     sheet.set_column(9, 9, 18)
     sheet.write(0, 0, "FeeDesk 收费运营台" if zh else "FeeDesk — fee-operations desk", formats.title)
@@ -244,7 +244,7 @@ def _control_sheet(book, sheet, formats: _Formats, lang: str, values: dict) -> N
     time_header, job_header = audit.column("Time").header(lang), audit.column("Job").header(lang)
     for index, job in enumerate(registry.JOBS):
         row = jobs_row + 1 + index
-        sheet.set_row(row, 48)
+        sheet.set_row(row, 32)
         sheet.write_number(row, jobs_col, index + 1, formats.number("0", bold=True))
         sheet.write(row, jobs_col + 1, job.label(lang), formats.label)
         sheet.write(row, jobs_col + 2, job.about(lang), formats.text)

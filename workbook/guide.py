@@ -109,9 +109,13 @@ def lines(lang: str) -> list[tuple[str, object]]:
     out += [("step", ("•", f"{t.sheet_name(lang)}（{t.key}）：{t.about_zh}" if lang == "zh"
                       else f"{t.sheet_name(lang)} ({t.key}): {t.about_en}")) for t in layout.INPUT_TABLES]
     out.append(("text", _t("outputs", lang)))
-    out += [("step", ("•", f"{t.sheet_name(lang)}（{t.key}）{('：' + t.about_zh) if t.about_zh else ''}" if lang == "zh"
-                      else f"{t.sheet_name(lang)} ({t.key}){(': ' + t.about_en) if t.about_en else ''}"))
-            for t in layout.OUTPUT_TABLES]
+    in_use = {"Problems", "Audit"} | {t for job in registry.JOBS for t in job.writes}
+    for spec in layout.OUTPUT_TABLES:
+        about = spec.about_zh if lang == "zh" else spec.about_en
+        if spec.key not in in_use:
+            about = "后续版本的作业将写入此表" if lang == "zh" else "a job of a later version will write it"
+        out.append(("step", ("•", f"{spec.sheet_name(lang)}（{spec.key}）：{about}" if lang == "zh"
+                             else f"{spec.sheet_name(lang)} ({spec.key}): {about}")))
     out.append(("section", _t("settings", lang)))
     out += [("step", ("•", f"{s.label(lang)}：{s.note(lang)}" if lang == "zh" else f"{s.label(lang)}: {s.note(lang)}"))
             for s in layout.SETTINGS]

@@ -8,7 +8,6 @@ import pathlib
 import pandas as pd
 import pytest
 
-from tests import office
 from workbook import build
 
 SETTINGS = {

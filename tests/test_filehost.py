@@ -14,7 +14,6 @@ import pytest
 from macros import runner
 from tests.conftest import small_desk
 from workbook import filehost, layout
-from workbook.book import BookError
 
 
 def parts(path) -> dict[str, bytes]:

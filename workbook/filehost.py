@@ -146,8 +146,10 @@ class FileBook:
         sheet = self._calamine.get_sheet_by_name(part.sheet)
         values = sheet.to_python(skip_empty_area=False, nrows=r1 + 1)
         width = c1 - c0 + 1
-        block = [row[c0:c1 + 1] for row in values[r0:r1 + 1]]
-        block = [row + [""] * (width - len(row)) if len(row) < width else row for row in block]
+        block = values[r0:r1 + 1]
+        if c0 != 0 or any(len(row) != width for row in block[:1]) or (block and len(block[-1]) != width):
+            block = [row[c0:c1 + 1] for row in block]
+            block = [row + [""] * (width - len(row)) if len(row) < width else row for row in block]
         if not block:
             return list(part.columns), [], r0 + 2
         return block[0], block[1:], r0 + 2

@@ -22,6 +22,7 @@ from workbook.layout import Kind
 
 EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
 _SPACES = re.compile(r"\s+")
+_UNIX_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,21 +74,40 @@ def type_table(spec: layout.Table, header: list, rows: list[list], first_row: in
     if any(p.code == "missing_column" for p in found):
         return TableRead(empty_frame(spec), tuple(found))
 
-    rows, row_numbers, blank_rows = _drop_blank_rows(rows, first_row)
-    if blank_rows:
-        found.append(problems.make("blank_rows", lang, sheet=sheet, row=blank_rows[0],
-                                   severity=problems.WARNING, count=len(blank_rows),
-                                   rows=_row_list(blank_rows)))
-    if not rows:
-        frame = empty_frame(spec)
-        return TableRead(frame, tuple(found))
-
-    transposed = list(zip(*rows))
-    data = {}
+    count = len(rows)
+    grid = _grid(rows, len(header))
+    raw_columns: dict[str, np.ndarray] = {}
+    blank_columns: dict[str, np.ndarray] = {}
     for column in spec.columns:
         at = positions.get(column.key)
-        raw = transposed[at] if at is not None and at < len(transposed) else (None,) * len(rows)
-        values, column_problems = _type_column(column, raw, row_numbers, lang, sheet)
+        if at is not None and count:
+            raw = grid[:, at]
+            raw_columns[column.key] = raw
+            blank_columns[column.key] = _blank_mask(raw)
+        else:
+            raw_columns[column.key] = np.full(count, None, dtype=object)
+            blank_columns[column.key] = np.ones(count, dtype=bool)
+    row_blank = np.logical_and.reduce([blank_columns[k] for k in positions]) if positions and count else \
+        np.ones(count, dtype=bool)
+    row_numbers = np.arange(first_row, first_row + count)
+    present = np.flatnonzero(~row_blank)
+    if len(present):
+        inside = row_numbers[:present[-1]][row_blank[:present[-1]]].tolist()
+        if inside:
+            found.append(problems.make("blank_rows", lang, sheet=sheet, row=inside[0], severity=problems.WARNING,
+                                       count=len(inside), rows=_row_list(inside)))
+    else:
+        return TableRead(empty_frame(spec), tuple(found))
+    if len(present) < count:
+        keep = ~row_blank
+        row_numbers = row_numbers[keep]
+        raw_columns = {k: v[keep] for k, v in raw_columns.items()}
+        blank_columns = {k: v[keep] for k, v in blank_columns.items()}
+
+    data = {}
+    for column in spec.columns:
+        values, column_problems = _type_column(column, raw_columns[column.key], blank_columns[column.key],
+                                               row_numbers, lang, sheet)
         data[column.key] = values
         found.extend(column_problems)
     frame = pd.DataFrame(data, index=pd.Index(row_numbers, name="row"))
@@ -103,54 +123,69 @@ def _row_list(numbers: list[int]) -> str:
     return shown + (" ..." if len(numbers) > 10 else "")
 
 
-def _is_blank(value) -> bool:
-    return value is None or value == "" or (value.__class__ is str and not value.strip()) or (
-        value.__class__ is float and value != value)
+def _grid(rows: list[list], width: int) -> np.ndarray:
+    """A 2-D object array of the cells (one C-level pass instead of a Python transpose)."""
+    grid = np.empty((len(rows), width), dtype=object)
+    if rows:
+        if all(len(row) == width for row in (rows[0], rows[-1])):
+            try:
+                grid[:, :] = rows
+                return grid
+            except ValueError:
+                pass
+        for index, row in enumerate(rows):
+            grid[index, :len(row)] = row[:width]
+    return grid
 
 
-def _drop_blank_rows(rows: list[list], first_row: int):
-    """Drop blank rows; report only those inside the table (trailing blanks are normal)."""
-    keep, numbers, blank = [], [], []
-    for offset, row in enumerate(rows):
-        if all(_is_blank(v) for v in row):
-            blank.append(first_row + offset)
-        else:
-            keep.append(row)
-            numbers.append(first_row + offset)
-    last = numbers[-1] if numbers else first_row - 1
-    inside = [n for n in blank if n < last]
-    return keep, numbers, inside
+def _blank_mask(raw: np.ndarray) -> np.ndarray:
+    """None and '' are blank (vectorised: this runs on every cell); converters treat
+    whitespace-only text and NaN as blank too."""
+    return (raw == "") | np.equal(raw, None)
 
 
-def _type_column(column: layout.Column, raw: tuple, rows: list[int], lang: str, sheet: str):
+def _type_column(column: layout.Column, raw: np.ndarray, blank: np.ndarray, rows: np.ndarray, lang: str,
+                 sheet: str):
     header = column.header(lang)
     bad: list[problems.Problem] = []
+    reported: set[int] = set()
 
     def report(code: str, index: int, value, **params):
-        bad.append(problems.make(code, lang, sheet=sheet, row=rows[index], column=header, value=value, **params))
+        reported.add(int(index))
+        bad.append(problems.make(code, lang, sheet=sheet, row=int(rows[index]), column=header, value=value,
+                                 **params))
 
-    blank = np.fromiter((_is_blank(v) for v in raw), dtype=bool, count=len(raw))
-    empty = blank.copy()
-    for index, value in enumerate(raw):
-        if value.__class__ is str and value.strip() in EXCEL_ERRORS:
-            report("error_cell", index, value.strip())
-            blank[index] = True
+    blank = blank.copy()
     values = _CONVERTERS[column.kind](column, raw, blank, report)
     if column.required:
-        for index in np.flatnonzero(empty):
-            report("blank_required", int(index), "")
+        for index in np.flatnonzero(blank):
+            if int(index) not in reported:
+                report("blank_required", int(index), "")
     return values, bad
 
 
+def _types(raw: np.ndarray, blank: np.ndarray) -> set:
+    return set(map(type, raw[~blank]))
+
+
 def _text(column, raw, blank, report):
-    out = np.empty(len(raw), dtype=object)
-    for index, value in enumerate(raw):
-        if blank[index]:
+    """Text stripped of export padding (spaces, tabs); numbers typed into a text cell become text."""
+    out = np.full(len(raw), None, dtype=object)
+    present = ~blank
+    values = raw[present]
+    if set(map(type, raw)) <= {str, type(None)}:
+        texts = list(map(str.strip, values))
+    else:
+        texts = [v.strip() if v.__class__ is str else _number_as_text(v) for v in values]
+    out[present] = texts
+    whitespace = present & (out == "")
+    out[whitespace] = None
+    blank |= whitespace
+    if EXCEL_ERRORS.intersection(texts):
+        for index in np.flatnonzero(pd.Series(out).isin(EXCEL_ERRORS).to_numpy()):
+            report("error_cell", int(index), out[index])
+            blank[index] = True
             out[index] = None
-        elif value.__class__ is str:
-            out[index] = value.strip().strip("\t")
-        else:
-            out[index] = _number_as_text(value)
     if column.choices:
         out = _as_choice(column, out, blank, report)
     return out
@@ -166,33 +201,47 @@ def _number_as_text(value) -> str:
     return str(value)
 
 
-def _as_choice(column, texts, blank, report):
-    accepted = layout.choice_by_text(column.choices)
-    allowed = "、".join(c.zh for c in column.choices) + " / " + ", ".join(c.en for c in column.choices)
-    out = np.empty(len(texts), dtype=object)
-    for index, text in enumerate(texts):
-        if text is None:
-            out[index] = None
-            continue
-        code = accepted.get(text.lower())
-        if code is None:
-            report("not_in_list", index, text, allowed=allowed)
-            blank[index] = True
-        out[index] = code
+def _by_unique(values: np.ndarray, blank: np.ndarray, convert) -> np.ndarray:
+    """Apply `convert` once per distinct value (choices, periods: few distinct, many rows)."""
+    out = np.full(len(values), None, dtype=object)
+    present = np.flatnonzero(~blank)
+    if not len(present):
+        return out
+    codes, uniques = pd.factorize(values[present])
+    converted = np.array([convert(u) for u in uniques] + [None], dtype=object)
+    out[present] = converted[codes]
     return out
 
 
+def _as_choice(column, texts, blank, report):
+    accepted = layout.choice_by_text(column.choices)
+    codes = _by_unique(texts, blank, lambda text: accepted.get(text.lower()))
+    unknown = np.flatnonzero(~blank & pd.isna(codes))
+    if len(unknown):
+        allowed = "、".join(c.zh for c in column.choices) + " / " + ", ".join(c.en for c in column.choices)
+        for index in unknown:
+            report("not_in_list", int(index), texts[index], allowed=allowed)
+        blank[unknown] = True
+    return codes
+
+
 def _bool(column, raw, blank, report):
-    texts = _text(column, raw, blank, report)
-    return pd.array([None if t is None else t == "yes" for t in texts], dtype="boolean")
+    codes = _text(column, raw, blank, report)
+    return pd.array(np.where(blank, None, codes == "yes"), dtype="boolean")
 
 
 def _numbers(raw, blank, report, parse=money.to_decimal) -> np.ndarray:
     """float64 values; text that parses exactly (¥, commas, backticks) is accepted."""
-    series = pd.Series(raw, dtype=object)
-    numbers = np.array(pd.to_numeric(series, errors="coerce"), dtype="float64", copy=True)
+    numbers = np.array(pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce"), dtype="float64", copy=True)
     for index in np.flatnonzero(np.isnan(numbers) & ~blank):
         value = raw[index]
+        if value.__class__ is float or value.__class__ is str and not value.strip():
+            blank[index] = True  # NaN or whitespace only
+            continue
+        if value.__class__ is str and value.strip() in EXCEL_ERRORS:
+            report("error_cell", int(index), value.strip())
+            blank[index] = True
+            continue
         try:
             if isinstance(value, bool):
                 raise ValueError(value)
@@ -241,10 +290,16 @@ def _rate(column, raw, blank, report):
 
 def _date(column, raw, blank, report):
     days = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[s]")
+    present = ~blank
+    kinds = _types(raw, blank)
     keep_time = column.kind is Kind.DATETIME
-    for index, value in enumerate(raw):
-        if blank[index]:
-            continue
+    if kinds == {datetime.date}:  # cells Excel stores as dates: the common case, vectorised
+        values = raw[present]
+        ordinals = np.fromiter((d.toordinal() for d in values), dtype=np.int64, count=len(values))
+        days[present] = (ordinals - _UNIX_ORDINAL).astype("datetime64[D]").astype("datetime64[s]")
+        return days
+    for index in np.flatnonzero(present):
+        value = raw[index]
         try:
             if isinstance(value, datetime.datetime):
                 day = value if keep_time else value.date()
@@ -255,6 +310,13 @@ def _date(column, raw, blank, report):
                 if keep_time:
                     day = datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(
                         days=float(value) % 1)
+            elif not str(value).strip():
+                blank[index] = True
+                continue
+            elif str(value).strip() in EXCEL_ERRORS:
+                report("error_cell", index, str(value).strip())
+                blank[index] = True
+                continue
             else:
                 day = dates.parse_date_text(str(value))
         except dates.DateTextError as error:
@@ -266,20 +328,17 @@ def _date(column, raw, blank, report):
 
 
 def _period(column, raw, blank, report):
-    out = np.empty(len(raw), dtype=object)
-    cache: dict = {}
-    for index, value in enumerate(raw):
-        if blank[index]:
-            out[index] = None
-            continue
+    def parse(value):
         try:
-            key = value if value.__class__ is str else repr(value)
-            out[index] = cache[key] if key in cache else cache.setdefault(key, dates.parse_period(value))
+            return dates.parse_period(value)
         except ValueError:
-            report("bad_period", index, value)
-            blank[index] = True
-            out[index] = None
-    return out
+            return None
+
+    periods = _by_unique(raw, blank, parse)
+    for index in np.flatnonzero(~blank & pd.isna(periods)):
+        report("bad_period", int(index), raw[index])
+        blank[index] = True
+    return periods
 
 
 _CONVERTERS = {

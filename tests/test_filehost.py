@@ -174,3 +174,32 @@ def test_english_workbook_reads_the_same_values(desk_book, desk_book_en):
         assert en.lang == "en" and zh.lang == "zh"
         for key in small_desk():
             pd.testing.assert_frame_equal(zh.read(key), en.read(key))
+
+
+def test_the_users_own_sheet_chart_and_names_survive_a_job(desk_book):
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import PatternFill
+    from openpyxl.workbook.defined_name import DefinedName
+
+    workbook = openpyxl.load_workbook(desk_book, keep_vba=True)
+    mine = workbook.create_sheet("我的分析")
+    for row in [["片区", "欠费"], ["东区", 120.5], ["西区", 88.0]]:
+        mine.append(row)
+    chart = BarChart()
+    chart.add_data(Reference(mine, min_col=2, min_row=1, max_row=3), titles_from_data=True)
+    mine.add_chart(chart, "D2")
+    mine.conditional_formatting.add("B2:B3", CellIsRule(operator="greaterThan", formula=["100"],
+                                                        fill=PatternFill("solid", bgColor="FFC7CE")))
+    workbook.defined_names["我的合计"] = DefinedName("我的合计", attr_text="'我的分析'!$B$2:$B$3")
+    workbook.save(desk_book)
+
+    before = parts(desk_book)
+    assert any(name.startswith("xl/charts/") for name in before)
+    assert runner.run_file("validate", str(desk_book)).status == "ok"
+    after = parts(desk_book)
+    owned = table_parts(desk_book, "Problems") | table_parts(desk_book, "Audit")
+    assert {n for n in before if before[n] != after[n]} <= owned
+    reopened = openpyxl.load_workbook(desk_book, keep_vba=True)
+    assert reopened["我的分析"]["B2"].value == 120.5
+    assert "我的合计" in reopened.defined_names

@@ -196,24 +196,40 @@ def fill_tables(path: str, frames: dict[str, pd.DataFrame], lang: str, progress=
 
 
 def _take_lock(path: str, shown: str, lang: str):
-    """An OS lock on a side file: released by the OS if the process dies."""
-    handle = open(lock_path(path), "a+")
-    try:
-        if os.name == "nt":
-            import msvcrt
-
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    """An OS lock on a side file: released by the OS if the process dies, removed on release."""
+    target = lock_path(path)
+    for _ in range(5):
+        handle = open(target, "a+")
+        try:
+            _lock(handle)
+        except OSError:
+            handle.close()
+            raise BookError(problems.make("file_locked", lang, file=shown, why="feedesk")) from None
+        try:
+            same = os.path.samestat(os.fstat(handle.fileno()), os.stat(target))
+        except FileNotFoundError:
+            same = False
+        if same:  # not a file that its holder unlinked while we waited
+            return handle
         handle.close()
-        raise BookError(problems.make("file_locked", lang, file=shown, why="feedesk")) from None
-    return handle
+    raise BookError(problems.make("file_locked", lang, file=shown, why="feedesk"))
+
+
+def _lock(handle) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _release_lock(handle) -> None:
+    with contextlib.suppress(OSError):
+        if os.name != "nt":  # Windows cannot remove an open file; the lock file stays there
+            os.remove(handle.name)
     with contextlib.suppress(OSError):
         handle.close()
 

@@ -325,7 +325,7 @@ INPUT_TABLES: tuple[Table, ...] = (
         col("BillID", "账单编号", "Bill ID", required=True, unique=True),
         CUSTOMER_ID,
         col("Period", "账期", "Period", Kind.PERIOD, required=True),
-        FEE_ITEM,
+        col("FeeItem", "费用项目", "Fee item", choices=FEE_ITEMS),  # blank: a bill of several items
         col("BillDate", "账单日期", "Bill date", Kind.DATE, required=True),
         col("DueDate", "到期日", "Due date", Kind.DATE, required=True),
         col("Quantity", "用量", "Quantity", Kind.NUMBER),
@@ -333,7 +333,8 @@ INPUT_TABLES: tuple[Table, ...] = (
         col("PaidAmount", "已收金额", "Paid", Kind.MONEY),
         col("Status", "状态", "Status", choices=BILL_STATUSES),
         col("Note", "备注", "Note"),
-    ), "账单：出账作业生成，或从原系统导出粘贴。", "Bills: made by the bill run or pasted from the old system."),
+    ), "账单：每个客户每个账期一张，出账作业生成，或从原系统导出粘贴。",
+        "Bills: one per customer and period, made by the bill run or pasted from the old system."),
     Table("Payments", "收款记录", "Payments", Role.INPUT, (
         col("PaymentID", "收款编号", "Payment ID", required=True, unique=True),
         col("Channel", "渠道", "Channel", required=True, choices=CHANNELS),

@@ -1,0 +1,75 @@
+"""The feedesk command as an officer or a scheduler runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import python_calamine
+
+from feedesk import sample
+from macros import cli
+from tests import office
+from workbook import build, filehost, registry
+
+
+@pytest.mark.parametrize("args", [[], ["new"], ["run"], ["demo"], ["jobs"]])
+def test_help_everywhere(args):
+    result = subprocess.run([sys.executable, "-m", "macros.cli", *args, "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "usage: feedesk" in result.stdout
+
+
+def test_jobs_lists_the_registry(capsys):
+    assert cli.main(["jobs"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[1] for line in out.splitlines()] == [j.key.replace("_", "-") for j in registry.JOBS]
+
+
+def test_new_refuses_to_overwrite(tmp_path, capsys):
+    path = tmp_path / "FeeDesk.xlsm"
+    assert cli.main(["new", str(path), "--lang", "en"]) == 0
+    assert cli.main(["new", str(path)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert cli.main(["new", str(path), "--force"]) == 0
+
+
+def test_demo_with_defaults_opens_in_libreoffice_with_the_samples_totals(tmp_path, capsys):
+    assert cli.main(["demo", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "validate: ok" in out and "0 error(s)" in out
+    path = tmp_path / "demo" / "FeeDesk.xlsm"
+    expected = sample.make()  # the demo's defaults
+    with filehost.FileBook(str(path), writable=False) as book:
+        assert book.read("Audit")["Job"].tolist() == [job.key for job in registry.JOBS]
+        assert book.read("Problems").empty
+    copy = office.convert(path, "xlsx", tmp_path / "lo")  # LibreOffice opens it and recalculates
+    cells = python_calamine.CalamineWorkbook.from_path(str(copy)).get_sheet_by_name("控制台").to_python()
+    overview = {row[0]: row[2] for row in cells if row and row[0] and len(row) > 2}
+    bills = expected.tables["Bills"]
+    assert overview["客户数"] == len(expected.tables["Customers"])
+    assert overview["账单数"] == len(bills)
+    assert round(overview["应收合计"] * 100) == int(bills["Amount"].sum())
+    assert round(overview["已收合计（收款记录）"] * 100) == int(expected.tables["Payments"]["Amount"].sum())
+    this_period = bills[bills["Period"] == expected.settings["Period"]]["Amount"].sum()
+    assert round(overview["本账期应收"] * 100) == int(this_period)
+    assert overview["错误"] == 0
+
+
+def test_demo_in_english(tmp_path):
+    assert cli.main(["demo", str(tmp_path), "--customers", "30", "--months", "2", "--lang", "en"]) == 0
+    with filehost.FileBook(str(tmp_path / "FeeDesk.xlsm"), writable=False) as book:
+        assert book.lang == "en"
+        assert book.sheet_name("Bills") == "Bills"
+        assert len(book.read("Customers")) == 30
+
+
+def test_building_twice_gives_the_same_workbook(tmp_path):
+    first = build.build(str(tmp_path / "a.xlsm"), "zh")
+    second = build.build(str(tmp_path / "b.xlsm"), "zh")
+    import zipfile
+
+    with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
+        differing = [n for n in a.namelist() if a.read(n) != b.read(n)]
+    assert differing in ([], ["docProps/core.xml"])  # only the creation time may differ

@@ -86,10 +86,12 @@ class _Formats:
             self._by_kind[kind] = self.book.add_format({**self.base, "num_format": layout.NUMBER_FORMATS[kind]})
         return self._by_kind[kind]
 
-    def number(self, num_format: str, bold: bool = False):
-        key = (num_format, bold)
+    def number(self, num_format: str, bold: bool = False, align: str | None = None):
+        key = (num_format, bold, align)
         if key not in self._by_format:
-            self._by_format[key] = self.book.add_format({**self.base, "num_format": num_format, "bold": bold})
+            extra = {"align": align} if align else {}
+            self._by_format[key] = self.book.add_format({**self.base, "num_format": num_format, "bold": bold,
+                                                         **extra})
         return self._by_format[key]
 
 
@@ -219,8 +221,8 @@ def _control_sheet(book, sheet, formats: _Formats, lang: str, values: dict) -> N
     value_col = col0 + 2
     for offset, setting in enumerate(layout.SETTINGS):
         row = row0 + 1 + offset
-        fmt = formats.number(layout.NUMBER_FORMATS[setting.kind]) if setting.kind in (
-            Kind.DATE, Kind.MONEY, Kind.INT) else formats.number("@")
+        fmt = formats.number(layout.NUMBER_FORMATS[setting.kind] if setting.kind in (
+            Kind.DATE, Kind.MONEY, Kind.INT) else "@", align="left")
         value = _setting_cell(setting, values.get(setting.key), lang)
         if isinstance(value, datetime.date):
             sheet.write_datetime(row, value_col, datetime.datetime.combine(value, datetime.time()), fmt)

@@ -91,10 +91,6 @@ def parse_period(value: object) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def add_days(day: datetime.date, days: int) -> datetime.date:
-    return day + datetime.timedelta(days=days)
-
-
 def period_start(period: str) -> datetime.date:
     year, month = period.split("-")
     return datetime.date(int(year), int(month), 1)

@@ -123,14 +123,6 @@ class Problem:
     def blocking(self) -> bool:
         return self.severity == ERROR
 
-    def where(self) -> str:
-        parts = [self.sheet or "-"]
-        if self.row is not None:
-            parts.append(f"{self.row}")
-        if self.column:
-            parts.append(self.column)
-        return "!".join(parts[:1]) + ("" if len(parts) == 1 else " " + " ".join(parts[1:]))
-
 
 def message(code: str, lang: str, **params) -> str:
     zh, en = MESSAGES[code]
@@ -155,10 +147,3 @@ def _shown(value: object) -> str:
 
 def has_blocking(problems) -> bool:
     return any(p.blocking for p in problems)
-
-
-def count(problems) -> dict[str, int]:
-    found = {ERROR: 0, WARNING: 0}
-    for p in problems:
-        found[p.severity] = found.get(p.severity, 0) + 1
-    return found

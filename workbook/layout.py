@@ -193,10 +193,6 @@ class Table:
     def keys(self) -> list[str]:
         return [c.key for c in self.columns]
 
-    @property
-    def id_column(self) -> Column | None:
-        return next((c for c in self.columns if c.unique), None)
-
 
 def col(key, zh, en, kind=Kind.TEXT, **kw) -> Column:
     return Column(key, zh, en, kind, **kw)

@@ -76,10 +76,6 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def cell_ref(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row + 1}"
-
-
 def open_zip(path: str) -> zipfile.ZipFile:
     if not zipfile.is_zipfile(path):
         raise PackageError("not a zip package")

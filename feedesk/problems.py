@@ -81,6 +81,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "表格“{table}”有 {count} 行，超过 Excel 的上限 1,048,576 行。请拆分数据。",
         "Table '{table}' has {count} rows, more than Excel's 1,048,576. Split the data.",
     ),
+    "output_blocked": (
+        "“{table}”的结果会覆盖表格下方的单元格 {cell}。请把该单元格的内容移到别处后重新运行。",
+        "The results for '{table}' would overwrite cell {cell} below the table. Move that cell's content "
+        "elsewhere and run again.",
+    ),
+    "rows_below_table": (
+        "表格“{table}”正下方还有数据，但不属于表格，未被读取。请把表格范围扩大到这些行（表设计 → 调整表格大小）。",
+        "There is data right below table '{table}' that is not part of it and was not read. Resize the table "
+        "to include those rows (Table Design → Resize Table).",
+    ),
+    "file_changed": (
+        "“{file}”在作业运行期间被其他程序修改了，结果没有保存，以免覆盖别人的修改。请重新运行。",
+        "'{file}' was changed by another program while the job ran; the results were not saved so as not to "
+        "overwrite those changes. Run the job again.",
+    ),
     "not_a_workbook": (
         "“{file}”不是 Excel 工作簿（.xlsx/.xlsm）。请选择 FeeDesk 工作簿文件。",
         "'{file}' is not an Excel workbook (.xlsx/.xlsm). Choose a FeeDesk workbook.",

@@ -203,3 +203,127 @@ def test_the_users_own_sheet_chart_and_names_survive_a_job(desk_book):
     reopened = openpyxl.load_workbook(desk_book, keep_vba=True)
     assert reopened["我的分析"]["B2"].value == 120.5
     assert "我的合计" in reopened.defined_names
+
+
+def test_officers_notes_beside_an_output_table_are_kept(desk_book):
+    workbook = openpyxl.load_workbook(desk_book, keep_vba=True)
+    sheet = workbook["问题清单"]
+    sheet["K3"] = "张伟：3月问题已核对"
+    sheet["K40"] = "=1+1"
+    workbook.save(desk_book)
+    report = runner.run_file("validate", str(desk_book))
+    assert report.status == "ok"
+    sheet = openpyxl.load_workbook(desk_book)["问题清单"]
+    assert sheet["K3"].value == "张伟：3月问题已核对" and sheet["K40"].value == "=1+1"
+
+
+def test_an_output_table_never_grows_over_the_officers_cells(desk_book):
+    from tests.test_validate import edit
+
+    workbook = openpyxl.load_workbook(desk_book, keep_vba=True)
+    workbook["问题清单"]["A4"] = "我的备注"
+    workbook.save(desk_book)
+    edit(desk_book, "Bills", {(3, "Amount"): "abc", (4, "Amount"): "x", (5, "Amount"): "y"})
+    before = digest(desk_book)
+    report = runner.run_file("validate", str(desk_book))
+    assert report.status == "failed" and report.problems[0].code == "output_blocked"
+    assert "A4" in report.problems[0].message and "移到别处" in report.problems[0].message
+    assert digest(desk_book) == before
+
+
+def test_writes_follow_the_sheets_own_column_order(desk_book):
+    workbook = openpyxl.load_workbook(desk_book, keep_vba=True)
+    sheet = workbook["运行日志"]
+    table = sheet.tables["Audit"]
+    sheet["A1"], sheet["B1"] = "用户", "时间"  # the officer swapped two columns
+    table.tableColumns[0].name, table.tableColumns[1].name = "用户", "时间"
+    workbook.save(desk_book)
+    for _ in range(2):
+        assert runner.run_file("validate", str(desk_book)).status == "ok"
+    with filehost.FileBook(str(desk_book), writable=False) as book:
+        audit = book.read("Audit")
+        assert book.read_problems == []
+    assert audit["User"].notna().all() and audit["Time"].notna().all() and len(audit) == 2
+
+
+def test_a_totals_row_is_not_data(desk_book):
+    workbook = openpyxl.load_workbook(desk_book, keep_vba=True)
+    sheet = workbook["账单"]
+    table = sheet.tables["Bills"]
+    table.ref = "A1:K7"
+    table.totalsRowCount = 1
+    sheet["H7"] = "=SUBTOTAL(109,Bills[应收金额])"
+    workbook.save(desk_book)
+    with filehost.FileBook(str(desk_book), writable=False) as book:
+        bills = book.read("Bills")
+        assert book.read_problems == []
+    assert len(bills) == 5 and bills["Amount"].sum() == 42529
+
+
+def test_rows_pasted_below_a_table_are_pointed_out(desk_book):
+    workbook = openpyxl.load_workbook(desk_book, keep_vba=True)
+    workbook["客户"]["A7"] = "C000106"
+    workbook.save(desk_book)
+    report = runner.run_file("validate", str(desk_book))
+    problem = [p for p in report.problems if p.code == "rows_below_table"][0]
+    assert (problem.sheet, problem.row, problem.severity) == ("客户", 7, "warning")
+    assert "调整表格大小" in problem.message
+
+
+def test_excels_formula_cache_is_dropped_when_sheets_are_rewritten(desk_book):
+    source = parts(desk_book)
+    source["xl/calcChain.xml"] = b'<?xml version="1.0"?><calcChain xmlns="http://schemas.openxmlformats.org/' \
+                                 b'spreadsheetml/2006/main"><c r="C21" i="1"/></calcChain>'
+    source["[Content_Types].xml"] = source["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
+                     b'officedocument.spreadsheetml.calcChain+xml"/></Types>')
+    source["xl/_rels/workbook.xml.rels"] = source["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/'
+                             b'2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>')
+    with zipfile.ZipFile(desk_book, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in source.items():
+            archive.writestr(name, data)
+    assert runner.run_file("validate", str(desk_book)).status == "ok"
+    after = parts(desk_book)
+    assert "xl/calcChain.xml" not in after
+    assert b"calcChain" not in after["[Content_Types].xml"] + after["xl/_rels/workbook.xml.rels"]
+    assert b'fullCalcOnLoad="1"' in after["xl/workbook.xml"]
+    openpyxl.load_workbook(desk_book, keep_vba=True)
+
+
+def test_a_file_changed_during_the_job_is_not_overwritten(desk_book, monkeypatch):
+    from macros import validate
+
+    real = validate.run
+
+    def officer_saves_meanwhile(book):
+        report = real(book)
+        with open(desk_book, "ab") as handle:  # Excel (or a copy) wrote the file
+            handle.write(b"\0")
+        return report
+
+    monkeypatch.setattr(validate, "run", officer_saves_meanwhile)
+    report = runner.run_file("validate", str(desk_book))
+    assert report.status == "failed" and report.problems[0].code == "file_changed"
+    assert open(desk_book, "rb").read().endswith(b"\0")
+
+
+def test_saving_through_a_link_updates_the_real_file(desk_book):
+    link = desk_book.parent / "link.xlsm"
+    link.symlink_to(desk_book)
+    before = digest(desk_book)
+    assert runner.run_file("validate", str(link)).status == "ok"
+    assert link.is_symlink() and digest(desk_book) != before
+
+
+def test_odd_values_are_written_so_excel_accepts_them(desk_book):
+    frame = pd.DataFrame({"Period": ["2026-03"] * 3, "KPI": ["_x0041_ rate", "a\rb", "长" * 40_000],
+                          "Value": [float("inf"), float("nan"), 1e-05]})
+    with filehost.FileBook(str(desk_book)) as book:
+        book.write("KPI", frame)
+        book.commit()
+    with filehost.FileBook(str(desk_book), writable=False) as book:
+        back = book.read("KPI")
+    assert back["KPI"].tolist()[0] == "_x0041_ rate"
+    assert len(back["KPI"].tolist()[2]) == 32_767
+    assert pd.isna(back["Value"].tolist()[0]) and back["Value"].tolist()[2] == 1e-05

@@ -36,7 +36,7 @@ def lock_path(path: str) -> str:
 
 class FileBook:
     def __init__(self, path: str, *, lang: str | None = None, writable: bool = True, progress=None):
-        self.path = os.path.abspath(path)
+        self.path = os.path.realpath(path)  # save over the file a link points at, not the link
         self.read_problems: list[problems.Problem] = []
         self._progress = progress
         self._pending: dict[str, pd.DataFrame] = {}
@@ -48,6 +48,7 @@ class FileBook:
         if writable:
             self._check_writable(shown)
             self._lock = _take_lock(self.path, shown, self.lang)
+        self._opened = _identity(self.path)
         try:
             with package.open_zip(self.path) as archive:
                 self.index = package.read_index(archive)
@@ -107,10 +108,14 @@ class FileBook:
             if table.lower() not in self.index.tables:
                 raise BookError(problems.make("missing_table", self.lang,
                                               sheet=layout.table(table).sheet_name(self.lang), table=table))
-        replaced = render_tables(self.path, self.index, self._pending, self.lang, self.progress)
+        replaced, removed = render_tables(self.path, self.index, self._pending, self.lang, self.progress)
         shown = os.path.basename(self.path)
+        self._close_reader()  # Windows cannot replace a file that is still open
+        if _identity(self.path) != self._opened:
+            raise BookError(problems.make("file_changed", self.lang, file=shown))
+        self._check_writable(shown)
         try:
-            package.save_atomically(self.path, lambda tmp: package.write_package(self.path, tmp, replaced),
+            package.save_atomically(self.path, lambda tmp: package.write_package(self.path, tmp, replaced, removed),
                                     backup_path(self.path))
         except OSError as error:
             raise BookError(problems.make("save_failed", self.lang, file=shown, error=error.strerror or error)) \
@@ -119,7 +124,13 @@ class FileBook:
         self._pending.clear()
         return written
 
+    def _close_reader(self) -> None:
+        calamine, self._calamine = getattr(self, "_calamine", None), None
+        if calamine is not None:
+            calamine.close()
+
     def close(self) -> None:
+        self._close_reader()
         if self._lock is not None:
             _release_lock(self._lock)
             self._lock = None
@@ -143,8 +154,15 @@ class FileBook:
 
     def _raw(self, part: package.TablePart):
         r0, c0, r1, c1 = part.bounds
+        r1 -= part.totals
         sheet = self._calamine.get_sheet_by_name(part.sheet)
-        values = sheet.to_python(skip_empty_area=False, nrows=r1 + 1)
+        values = sheet.to_python(skip_empty_area=False, nrows=r1 + 2 + part.totals)
+        below = values[r1 + 1 + part.totals] if len(values) > r1 + 1 + part.totals else []
+        if any(cell not in ("", None) for cell in below[c0:c1 + 1]):
+            self.read_problems.append(problems.make(
+                "rows_below_table", self.lang, sheet=part.sheet, row=r1 + 2 + part.totals,
+                severity=problems.WARNING, table=part.name))
+        values = values[:r1 + 1]
         width = c1 - c0 + 1
         block = values[r0:r1 + 1]
         if c0 != 0 or any(len(row) != width for row in block[:1]) or (block and len(block[-1]) != width):
@@ -169,37 +187,72 @@ class FileBook:
 
 
 def render_tables(path: str, index: package.Index, frames: dict[str, pd.DataFrame], lang: str,
-                  progress=None) -> dict[str, bytes]:
-    """The new XML parts (sheet and table) that hold `frames` in the tables of the file at `path`."""
+                  progress=None) -> tuple[dict[str, bytes], set[str]]:
+    """The new parts (sheets, tables, workbook) that hold `frames` in the tables of the file at
+    `path`, and the parts to leave out."""
     replaced: dict[str, bytes] = {}
     with zipfile.ZipFile(path) as archive:
         for done, (table, frame) in enumerate(frames.items()):
+            spec = layout.table(table)
             if progress:
-                progress(done, len(frames), layout.table(table).sheet_name(lang))
+                progress(done, len(frames), spec.sheet_name(lang))
             part = index.tables[table.lower()]
             sheet_xml = replaced.get(part.sheet_part) or archive.read(part.sheet_part)
-            columns = tables.to_sheet_columns(layout.table(table), frame, lang)
-            new_sheet, new_table, _ = sheetxml.rewrite(sheet_xml, archive.read(part.part), part, columns, len(frame))
+            placed = _place_columns(spec, part, tables.to_sheet_columns(spec, frame, lang), lang)
+            try:
+                new_sheet, new_table, _ = sheetxml.rewrite(sheet_xml, archive.read(part.part), part, placed,
+                                                           len(frame))
+            except sheetxml.TooManyRowsError:
+                raise BookError(problems.make("too_many_rows", lang, sheet=part.sheet, table=part.sheet,
+                                              count=f"{len(frame):,}")) from None
+            except sheetxml.BlockedError as error:
+                raise BookError(problems.make("output_blocked", lang, sheet=part.sheet, cell=error.cell,
+                                              table=part.sheet)) from None
             replaced[part.sheet_part] = new_sheet
             replaced[part.part] = new_table
+        updates, removed = package.workbook_updates(archive)
+    replaced.update(updates)
     if progress:
         progress(len(frames), len(frames), "")
-    return replaced
+    return replaced, removed
+
+
+def _place_columns(spec: layout.Table, part: package.TablePart, columns, lang: str):
+    """(sheet column, Column, values) by the table's own header order, which officers may change."""
+    lookup = tables.header_lookup(spec)
+    at = {lookup.get(tables.normalise_header(name)): offset for offset, name in enumerate(part.columns)}
+    first_col = part.bounds[1]
+    placed = []
+    for column, values in columns:
+        if column.key not in at:
+            raise BookError(problems.make("missing_column", lang, sheet=part.sheet, row=part.bounds[0] + 1,
+                                          column=column.header(lang)))
+        placed.append((first_col + at[column.key], column, values))
+    return placed
 
 
 def fill_tables(path: str, frames: dict[str, pd.DataFrame], lang: str, progress=None) -> None:
     """Write typed frames into any tables of a workbook file (used to fill a new workbook)."""
     with package.open_zip(path) as archive:
         index = package.read_index(archive)
-    replaced = render_tables(path, index, frames, lang, progress)
-    package.save_atomically(path, lambda tmp: package.write_package(path, tmp, replaced), backup=None)
+    replaced, removed = render_tables(path, index, frames, lang, progress)
+    package.save_atomically(path, lambda tmp: package.write_package(path, tmp, replaced, removed), backup=None)
+
+
+def _identity(path: str) -> tuple:
+    """What tells us the file was replaced or rewritten by someone else since we opened it."""
+    stat_result = os.stat(path)
+    return stat_result.st_ino, stat_result.st_size, stat_result.st_mtime_ns
 
 
 def _take_lock(path: str, shown: str, lang: str):
     """An OS lock on a side file: released by the OS if the process dies, removed on release."""
     target = lock_path(path)
     for _ in range(5):
-        handle = open(target, "a+")
+        try:
+            handle = open(target, "a+")
+        except OSError:  # the folder is not writable: neither is the workbook's save
+            raise BookError(problems.make("read_only", lang, file=shown)) from None
         try:
             _lock(handle)
         except OSError:

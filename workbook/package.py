@@ -39,6 +39,7 @@ class TablePart:
     part: str  # zip path of the table XML
     ref: str  # e.g. "A1:H25"
     columns: tuple[str, ...]
+    totals: int = 0  # rows of a totals row at the bottom of ref
 
     @property
     def bounds(self) -> tuple[int, int, int, int]:
@@ -130,7 +131,8 @@ def read_index(package: zipfile.ZipFile) -> Index:
             node = _parse(package, part)
             columns = tuple(c.get("name", "") for c in node.findall("m:tableColumns/m:tableColumn", NS))
             name = node.get("name") or node.get("displayName")
-            tables[name.lower()] = TablePart(name, sheet_name, sheet_part, part, node.get("ref"), columns)
+            totals = int(node.get("totalsRowCount") or 0)
+            tables[name.lower()] = TablePart(name, sheet_name, sheet_part, part, node.get("ref"), columns, totals)
     return Index(sheets, tables, names)
 
 
@@ -145,12 +147,39 @@ def _local_header_size(handle, info: zipfile.ZipInfo) -> int:
     return 30 + name_length + extra_length
 
 
-def write_package(source: str, target: str, replaced: dict[str, bytes]) -> None:
-    """Copy `source` to `target`, replacing the parts in `replaced`; others are copied raw."""
+CALC_CHAIN = "xl/calcChain.xml"
+
+
+def workbook_updates(package: zipfile.ZipFile) -> tuple[dict[str, bytes], set[str]]:
+    """Parts to change whenever sheets are rewritten: recalculate everything on load (the
+    Control sheet's formulas read the tables), and drop Excel's formula cache list, which
+    may name cells a rewrite removed (Excel rebuilds it)."""
+    replaced: dict[str, bytes] = {}
+    workbook = package.read("xl/workbook.xml")
+    if not re.search(rb'<calcPr\b[^>]*fullCalcOnLoad="(1|true)"', workbook):
+        if re.search(rb"<calcPr\b", workbook):
+            workbook = re.sub(rb"<calcPr\b", b'<calcPr fullCalcOnLoad="1"', workbook, count=1)
+        else:
+            workbook = workbook.replace(b"</workbook>", b'<calcPr fullCalcOnLoad="1"/></workbook>')
+        replaced["xl/workbook.xml"] = workbook
+    removed: set[str] = set()
+    if CALC_CHAIN in package.NameToInfo:
+        removed.add(CALC_CHAIN)
+        rels = package.read("xl/_rels/workbook.xml.rels")
+        replaced["xl/_rels/workbook.xml.rels"] = re.sub(rb"<Relationship\b[^>]*calcChain[^>]*/>", b"", rels)
+        types = package.read("[Content_Types].xml")
+        replaced["[Content_Types].xml"] = re.sub(rb"<Override\b[^>]*calcChain[^>]*/>", b"", types)
+    return replaced, removed
+
+
+def write_package(source: str, target: str, replaced: dict[str, bytes], removed: frozenset[str] = frozenset()) \
+        -> None:
+    """Copy `source` to `target`, replacing the parts in `replaced` and leaving out `removed`;
+    the others are copied raw."""
     with zipfile.ZipFile(source) as original, open(source, "rb") as raw, \
             zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as out:
         for info in original.infolist():
-            if info.filename in replaced:
+            if info.filename in replaced or info.filename in removed:
                 continue
             start = info.header_offset + _local_header_size(raw, info)
             raw.seek(start)
@@ -190,11 +219,18 @@ def save_atomically(path: str, build, backup: str | None) -> None:
             os.fsync(handle.fileno())
         if backup:
             backup_tmp = backup + ".tmp"
-            shutil.copy2(path, backup_tmp)
-            os.replace(backup_tmp, backup)
+            try:
+                shutil.copy2(path, backup_tmp)
+                os.replace(backup_tmp, backup)
+            finally:
+                if os.path.exists(backup_tmp):
+                    os.remove(backup_tmp)
         shutil.copymode(path, tmp)
         os.replace(tmp, path)
-        _sync_folder(folder)
+        try:
+            _sync_folder(folder)
+        except OSError:
+            pass  # the rename is done; some network file systems cannot sync a folder
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import re
 
 import numpy as np
@@ -230,12 +231,24 @@ def _bool(column, raw, blank, report):
     return pd.array(np.where(blank, None, codes == "yes"), dtype="boolean")
 
 
+MAX_AMOUNT = 1e13  # yuan; beyond this a cell is a typo, not money (and float64 loses the fen)
+
+
 def _numbers(raw, blank, report, parse=money.to_decimal) -> np.ndarray:
-    """float64 values; text that parses exactly (¥, commas, backticks) is accepted."""
-    numbers = np.array(pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce"), dtype="float64", copy=True)
+    """Finite float64 values; text that parses exactly (¥, commas, backticks) is accepted.
+    TRUE/FALSE, dates and infinities in a number column are problems, not 1, 0 or inf."""
+    kinds = _types(raw, blank)
+    candidates = raw
+    if kinds - {float, int, str}:
+        odd = np.fromiter((v.__class__ not in (float, int, str) for v in raw), dtype=bool, count=len(raw)) & ~blank
+        candidates = raw.copy()
+        candidates[odd] = None  # bool, date, time: never numbers
+    numbers = np.array(pd.to_numeric(pd.Series(candidates, dtype=object), errors="coerce"), dtype="float64",
+                       copy=True)
+    numbers[~np.isfinite(numbers)] = np.nan
     for index in np.flatnonzero(np.isnan(numbers) & ~blank):
         value = raw[index]
-        if value.__class__ is float or value.__class__ is str and not value.strip():
+        if value.__class__ is float and value != value or value.__class__ is str and not value.strip():
             blank[index] = True  # NaN or whitespace only
             continue
         if value.__class__ is str and value.strip() in EXCEL_ERRORS:
@@ -243,12 +256,19 @@ def _numbers(raw, blank, report, parse=money.to_decimal) -> np.ndarray:
             blank[index] = True
             continue
         try:
-            if isinstance(value, bool):
+            if value.__class__ not in (float, int, str):
                 raise ValueError(value)
-            numbers[index] = float(parse(value))
-        except (ValueError, ArithmeticError):
+            number = float(parse(value))
+            if not math.isfinite(number):
+                raise ValueError(value)
+            numbers[index] = number
+        except (ValueError, TypeError, ArithmeticError):
             report("not_a_number", int(index), value)
             blank[index] = True
+    too_large = ~blank & (np.abs(np.nan_to_num(numbers)) >= MAX_AMOUNT)
+    for index in np.flatnonzero(too_large):
+        report("not_a_number", int(index), raw[index])
+        blank[index] = True
     numbers[blank] = np.nan
     return numbers
 
@@ -408,7 +428,9 @@ def to_sheet_columns(spec: layout.Table, frame: pd.DataFrame, lang: str) -> list
             values = pd.to_datetime(series, errors="coerce").to_numpy(dtype="datetime64[s]")
         elif kind is Kind.BOOL:
             labels = {True: layout.YES_NO[0].label(lang), False: layout.YES_NO[1].label(lang)}
-            values = np.array([None if pd.isna(v) else labels[bool(v)] for v in series], dtype=object)
+            spelled = layout.choice_by_text(layout.YES_NO)
+            values = np.array([None if pd.isna(v) else labels[spelled.get(v.strip().lower()) == "yes"]
+                               if isinstance(v, str) else labels[bool(v)] for v in series], dtype=object)
         elif column.choices:
             labels = {c.code: c.label(lang) for c in column.choices}
             values = np.array([None if v is None or v is pd.NA or v != v else labels.get(v, v) for v in series],

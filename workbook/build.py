@@ -49,7 +49,9 @@ def overview_formulas(lang: str) -> list[tuple[str, str, str]]:
 
 
 def _header(table: str, column: str, lang: str) -> str:
-    return layout.table(table).column(column).header(lang).replace("[", "'[").replace("]", "']")
+    """A header as a structured reference's column specifier: ' [ ] # are escaped with '."""
+    header = layout.table(table).column(column).header(lang)
+    return header.replace("'", "''").replace("[", "'[").replace("]", "']").replace("#", "'#")
 
 
 def xlwings_vba_project() -> bytes:

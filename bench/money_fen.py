@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
 
+import timing  # noqa: E402
 from feedesk import money  # noqa: E402
 
 
@@ -31,15 +31,6 @@ def amounts(rows: int, seed: int = 3) -> np.ndarray:
     thousandths = random.integers(0, 100_000_000, rows)
     thousandths[: rows // 3] = thousandths[: rows // 3] // 10 * 10 + 5
     return thousandths / 1000.0
-
-
-def median_time(function, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def main() -> None:
@@ -53,8 +44,8 @@ def main() -> None:
     connection = duckdb.connect()
     connection.register("amounts", frame)
 
-    ours_seconds, fen = median_time(lambda: money.yuan_array_to_fen(yuan), 5)
-    anchor_seconds, anchor = median_time(
+    ours_seconds, fen = timing.median_time(lambda: money.yuan_array_to_fen(yuan), 5)
+    anchor_seconds, anchor = timing.median_time(
         lambda: connection.execute("SELECT CAST(CAST(yuan AS DECIMAL(18,2)) * 100 AS BIGINT) AS fen FROM amounts")
         .fetchnumpy()["fen"], 5)
     sample = np.random.default_rng(1).choice(rows, 2_000, replace=False)

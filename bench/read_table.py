@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -23,7 +22,9 @@ import pandas as pd
 import python_calamine
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
 
+import timing  # noqa: E402
 from workbook import build, filehost, layout  # noqa: E402
 
 
@@ -47,15 +48,6 @@ def bills(rows: int, seed: int = 1) -> pd.DataFrame:
         "Status": np.array(["paid", "open", "partial"])[random.choice(3, rows, p=[0.8, 0.15, 0.05])],
         "Note": None,
     })
-
-
-def timed(function, repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def main() -> None:
@@ -87,8 +79,8 @@ def main() -> None:
                 skip_empty_area=False, nrows=rows + 1)
             return [row[:columns] for row in values[1:rows + 1]]
 
-        anchor_seconds, raw = timed(anchor, repeat)
-        ours_seconds, typed = timed(ours, repeat)
+        anchor_seconds, raw = timing.median_time(anchor, repeat)
+        ours_seconds, typed = timing.median_time(ours, repeat)
         assert len(typed) == len(raw) == rows
         assert int(typed["Amount"].sum()) == int(frame["Amount"].sum())
         size = os.path.getsize(path) / 1e6

@@ -292,7 +292,7 @@ def test_excels_formula_cache_is_dropped_when_sheets_are_rewritten(desk_book):
 
 
 def test_a_file_changed_during_the_job_is_not_overwritten(desk_book, monkeypatch):
-    from macros import validate
+    from macros.jobs import validate
 
     real = validate.run
 

@@ -17,8 +17,9 @@ import zipfile
 import pandas as pd
 import python_calamine
 
-from feedesk import problems, settings
+from feedesk import problems
 from workbook import layout, package, sheetxml, tables
+from workbook import book
 from workbook.book import BookError
 
 BACKUP_SUFFIX = ".bak"
@@ -34,15 +35,12 @@ def lock_path(path: str) -> str:
     return os.path.join(folder, f".~feedesk-{name}.lock")
 
 
-class FileBook:
+class FileBook(book.TableBook):
     def __init__(self, path: str, *, lang: str | None = None, writable: bool = True, progress=None):
+        super().__init__(lang or "zh", progress)
         self.path = os.path.realpath(path)  # save over the file a link points at, not the link
-        self.read_problems: list[problems.Problem] = []
-        self._progress = progress
-        self._pending: dict[str, pd.DataFrame] = {}
         self._lock = None
         shown = os.path.basename(path)
-        self.lang = lang or "zh"
         if not os.path.exists(self.path):
             raise BookError(problems.make("file_missing", self.lang, file=shown))
         if writable:
@@ -57,46 +55,10 @@ class FileBook:
             self.close()
             raise BookError(problems.make("not_a_workbook", self.lang, file=shown)) from error
         self.lang = lang or self._detect_language()
-        self._settings: settings.Settings | None = None
 
-    # -- the Book protocol ----------------------------------------------------------------
-
-    def sheet_name(self, table: str) -> str:
+    def _sheet_of(self, table: str) -> str | None:
         part = self.index.tables.get(table.lower())
-        return part.sheet if part else layout.table(table).sheet_name(self.lang)
-
-    def read(self, table: str) -> pd.DataFrame:
-        spec = layout.table(table)
-        part = self.index.tables.get(table.lower())
-        if part is None:
-            self.read_problems.append(problems.make(
-                "missing_table", self.lang, sheet=spec.sheet_name(self.lang), table=table))
-            return tables.empty_frame(spec)
-        header, rows, first_row = self._raw(part)
-        result = tables.type_table(spec, header, rows, first_row, self.lang, part.sheet)
-        self.read_problems.extend(result.problems)
-        return result.frame
-
-    def write(self, table: str, frame: pd.DataFrame) -> None:
-        spec = layout.table(table)
-        if spec.role is not layout.Role.OUTPUT:
-            raise ValueError(f"jobs never write input table {table}")
-        self._pending[table] = frame
-
-    def append(self, table: str, frame: pd.DataFrame) -> None:
-        existing = self._pending.get(table)
-        if existing is None:
-            existing = self.read(table)
-        self._pending[table] = pd.concat([existing, frame], ignore_index=True) if len(existing) else frame
-
-    def settings(self) -> settings.Settings:
-        if self._settings is None:
-            self._settings = self._read_settings()
-        return self._settings
-
-    def progress(self, done: int, total: int, text: str) -> None:
-        if self._progress:
-            self._progress(done, total, text)
+        return part.sheet if part else None
 
     # -- saving ---------------------------------------------------------------------------
 
@@ -152,7 +114,8 @@ class FileBook:
         if not mode & stat.S_IWUSR or not os.access(self.path, os.W_OK):
             raise BookError(problems.make("read_only", self.lang, file=shown))
 
-    def _raw(self, part: package.TablePart):
+    def _raw(self, table: str):
+        part = self.index.tables[table.lower()]
         r0, c0, r1, c1 = part.bounds
         r1 -= part.totals
         sheet = self._calamine.get_sheet_by_name(part.sheet)
@@ -174,16 +137,6 @@ class FileBook:
 
     def _detect_language(self) -> str:
         return "en" if layout.CONTROL_SHEET["en"] in self.index.sheets else "zh"
-
-    def _read_settings(self) -> settings.Settings:
-        frame = self.read("Settings")
-        values = {}
-        for row, key, value in zip(frame.index, frame["Key"], frame["Value"]):
-            if isinstance(key, str) and key:
-                values[key] = (row, None if pd.isna(value) else value)
-        record, found = tables.type_settings(values, self.lang, self.sheet_name("Settings"))
-        self.read_problems.extend(found)
-        return record
 
 
 def render_tables(path: str, index: package.Index, frames: dict[str, pd.DataFrame], lang: str,

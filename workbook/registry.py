@@ -42,7 +42,7 @@ JOBS: tuple[Job, ...] = (
     Job(
         key="validate",
         sub="Validate",
-        entry="macros.validate:run",
+        entry="macros.jobs.validate:run",
         zh="检查数据",
         en="Validate",
         about_zh="检查所有输入表：缺列、空的必填项、金额里的文字、日期格式、重复编号、下拉列表以外的值、"

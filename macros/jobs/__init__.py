@@ -1,0 +1,1 @@
+"""One module per job: `run(book) -> macros.runner.Report`. Listed in workbook/registry.py."""

@@ -318,6 +318,10 @@ def _date(column, raw, blank, report):
         ordinals = np.fromiter((d.toordinal() for d in values), dtype=np.int64, count=len(values))
         days[present] = (ordinals - _UNIX_ORDINAL).astype("datetime64[D]").astype("datetime64[s]")
         return days
+    if kinds == {datetime.datetime}:  # what xlwings gives for date cells
+        stamps = raw[present].astype("datetime64[s]")
+        days[present] = stamps if keep_time else stamps.astype("datetime64[D]").astype("datetime64[s]")
+        return days
     for index in np.flatnonzero(present):
         value = raw[index]
         try:

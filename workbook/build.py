@@ -255,6 +255,12 @@ def _control_sheet(book, sheet, formats: _Formats, lang: str, values: dict) -> N
         sheet.write_formula(row, jobs_col + 3,
                             f'=SUMPRODUCT(MAX((Audit[{job_header}]="{job.key}")*Audit[{time_header}]))',
                             formats.number("yyyy-mm-dd hh:mm;;"))
+        sheet.insert_button(row, layout.CONTROL_JOBS_BUTTON_COL, {
+            "macro": job.sub, "caption": job.label(lang), "width": 128, "height": 36, "x_offset": 2, "y_offset": 3,
+        })
+    row, col = layout.CONTROL_SELF_TEST_CELL  # written by the VBA self-test Sub, no Python needed
+    sheet.write_blank(row, col, None, formats.key)
+    book.define_name("FeeDeskSelfTest", f"='{sheet.name}'!${_col(col)}${row + 1}")
     summary_row = overview_row(lang)
     sheet.write(summary_row, 0, layout.CONTROL_SUMMARY_TITLE[lang], formats.section)
     for offset, (label, formula, num_format) in enumerate(overview_formulas(lang)):

@@ -208,6 +208,7 @@ CONTROL_TITLE_CELL = (0, 0)
 CONTROL_SETTINGS_ANCHOR = (3, 0)
 CONTROL_JOBS_ANCHOR = (3, 5)  # step list; issue 02 puts a button in JOBS_BUTTON_COL per row
 CONTROL_JOBS_BUTTON_COL = 9
+CONTROL_SELF_TEST_CELL = (0, 11)  # L1: the VBA self-test writes here (named FeeDeskSelfTest)
 CONTROL_SUMMARY_TITLE = {"zh": "概览（公式自动计算）", "en": "Overview (live formulas)"}
 
 

@@ -13,6 +13,7 @@ need_system_packages() {
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
   fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || missing+=(fonts-wqy-zenhei fontconfig)
   command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv python3-pip)
+  /usr/bin/python3 -c "import uno" >/dev/null 2>&1 || missing+=(python3-uno)  # tests/uno_run_macro.py
   echo "${missing[@]:-}"
 }
 

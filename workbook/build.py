@@ -2,23 +2,22 @@
 
 XlsxWriter writes the skeleton: every table as an Excel Table with styled header, column
 formats, frozen header, widths, drop-downs and conditional formats; the Control sheet with
-the settings, the job list and live formulas; the Guide; the hidden xlwings.conf sheet; the
-VBA project taken from the installed xlwings package. Table data, if any, is then written
-part by part through the same path the jobs use, which streams a million rows quickly.
+the settings, the job list, a button per job and live formulas; the Guide; the hidden
+xlwings.conf sheet. workbook.vba then adds the VBA project (the installed xlwings package's
+modules and FeeDesk's). Table data, if any, is written last, part by part through the same
+path the jobs use, which streams a million rows quickly.
 """
 
 from __future__ import annotations
 
 import datetime
-import io
 import os
-import zipfile
 
 import pandas as pd
 import xlsxwriter
 
 from feedesk import dates
-from workbook import filehost, layout, registry
+from workbook import filehost, layout, registry, vba
 from workbook.layout import Kind
 
 HEADER_COLOUR = "#1F5C63"
@@ -52,15 +51,6 @@ def _header(table: str, column: str, lang: str) -> str:
     """A header as a structured reference's column specifier: ' [ ] # are escaped with '."""
     header = layout.table(table).column(column).header(lang)
     return header.replace("'", "''").replace("[", "'[").replace("]", "']").replace("#", "'#")
-
-
-def xlwings_vba_project() -> bytes:
-    """vbaProject.bin of the standalone quickstart workbook shipped with the installed xlwings."""
-    import xlwings
-
-    source = os.path.join(os.path.dirname(xlwings.__file__), "quickstart_standalone.xlsm")
-    with zipfile.ZipFile(source) as archive:
-        return archive.read("xl/vbaProject.bin")
 
 
 class _Formats:
@@ -114,10 +104,7 @@ def build(path: str, lang: str = "zh", data: dict[str, pd.DataFrame] | None = No
         formats = _Formats(book)
         book.set_properties({"title": "FeeDesk", "subject": "收费运营台 / fee-operations desk",
                              "author": values.get("CompanyName") or "FeeDesk"})
-        book.set_vba_name("ThisWorkbook")
-        book.add_vba_project(io.BytesIO(xlwings_vba_project()), is_stream=True)
         control = book.add_worksheet(layout.CONTROL_SHEET[lang])
-        control.set_vba_name("Sheet1")
         guide = book.add_worksheet(layout.GUIDE_SHEET[lang])
         for spec in layout.SHEET_TABLES:
             _table_sheet(book, formats, spec, lang)
@@ -126,6 +113,7 @@ def build(path: str, lang: str = "zh", data: dict[str, pd.DataFrame] | None = No
         _conf_sheet(book, formats)
         control.activate()
         book.close()
+        vba.add_project(tmp, lang)  # while the file is small: before the data goes in
         if data:
             filehost.fill_tables(tmp, {k: v for k, v in data.items() if k != "Settings"}, lang, progress)
         os.replace(tmp, path)

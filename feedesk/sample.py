@@ -66,10 +66,12 @@ __all__ = ["TABLE_COLUMNS", "SampleBook", "make"]
 TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "Tariffs": (
         ("TariffCode", "text"), ("TariffName", "text"), ("FeeItem", "text"), ("CustomerType", "text"),
-        ("Model", "text"), ("Tier", "int"), ("UpperBound", "number"), ("UnitPrice", "price"),
-        ("FixedFee", "money"), ("Unit", "text"), ("ThresholdBasis", "text"), ("EffectiveFrom", "date"),
-        ("EffectiveTo", "date"), ("VATRate", "rate"), ("VATIncluded", "bool"), ("Rounding", "text"),
-        ("Note", "text"),
+        ("Model", "text"), ("Component", "text"), ("Tier", "int"), ("UpperBound", "number"),
+        ("UnitPrice", "price"), ("FixedFee", "money"), ("BlockSize", "number"), ("FreeUnits", "number"),
+        ("MinCharge", "money"), ("MaxCharge", "money"), ("Unit", "text"), ("ThresholdBasis", "text"),
+        ("PersonsIncluded", "int"), ("ExtraPerPerson", "number"), ("SeasonMonths", "text"),
+        ("EffectiveFrom", "date"), ("EffectiveTo", "date"), ("Proposed", "bool"), ("VATRate", "rate"),
+        ("VATIncluded", "bool"), ("Rounding", "text"), ("Note", "text"),
     ),
     "Customers": (
         ("CustomerID", "text"), ("Name", "text"), ("CustomerType", "text"), ("Region", "text"),
@@ -79,7 +81,7 @@ TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "Usage": (
         ("CustomerID", "text"), ("Period", "period"), ("FeeItem", "text"), ("TariffCode", "text"),
         ("MeterID", "text"), ("ReadingDate", "date"), ("PrevReading", "number"), ("CurrReading", "number"),
-        ("Quantity", "number"), ("Estimated", "bool"),
+        ("Quantity", "number"), ("Estimated", "bool"), ("MeterChanged", "bool"),
     ),
     "Bills": (
         ("BillID", "text"), ("CustomerID", "text"), ("Period", "period"), ("FeeItem", "text"),

@@ -25,7 +25,7 @@ The story the data tells, so that every job has something to find:
   rows (the bill lines are the bill run's output, not sample data). BillID is 'B' + YYYYMM +
   a zero-padded sequence within the period; FeeItem and Quantity are blank. Amount is the sum
   of the month's item amounts, each exact (tier units x price in integer micro-yuan, with the
-  tariff version in force at the reading date) and rounded half-up to the fen once per item.
+  tariff version in force at the reading date), each tier's line rounded half-up to the fen once.
   A few poor payers carry property-fee arrears from before the span: property-only bills
   (FeeItem 'property', Quantity the area) with no usage. So customers x months is about the
   number of bills: make(100_000, 12) gives about 1.2 million bills and 3.5 million usage rows.
@@ -706,15 +706,14 @@ class _Generator:
         combo = ctype[ci] * 3 + ki
         tariff = self.tariff_codes[combo]
 
-        # Exact amounts: units (1/100) x price (1/10000 yuan) = micro-yuan, rounded half-up once
-        # per fee item.
+        # Exact amounts: units (1/100) x price (1/10000 yuan) = micro-yuan, each tier's line
+        # rounded half-up once, as the bill run does (a bill's lines add up to the bill).
         version = (pi >= self.change_index).astype(np.int64)
         row = combo * 2 + version
-        micro = np.zeros(len(flat), dtype=np.int64)
+        item_amount = np.zeros(len(flat), dtype=np.int64)
         for tier in range(3):
             units = np.clip(q100 - self.lower[row, tier], 0, self.width[row, tier])
-            micro += units * self.price[row, tier]
-        item_amount = (micro + 5000) // 10000
+            item_amount += (units * self.price[row, tier] + 5000) // 10000
 
         items = np.array(ITEMS, dtype=object)
         customer = self.customer_ids[ci]

@@ -292,14 +292,14 @@ def test_hand_checked_amounts(t):
     assert amounts("WATER-RES", 20, False) == {8030}
     # 10 m³ stays in tier 1: 34.50
     assert amounts("WATER-RES", 10, True) == {3450}
-    # 240 x 0.4883 + 60 x 0.5383 = 117.192 + 32.298 = 149.49 yuan
+    # 240 x 0.4883 + 60 x 0.5383 = 117.19 + 32.30 (117.192, 32.298) = 149.49 yuan
     assert amounts("ELEC-RES", 300, True) == {14949}
-    # 240 x 0.4883 + 160 x 0.5383 + 50 x 0.7883 = 117.192 + 86.128 + 39.415 = 242.735 -> 242.74
+    # each tier's line rounded: 117.19 + 86.13 + 39.42 (117.192, 86.128, 39.415) = 242.74
     assert amounts("ELEC-RES", 450, True) == {24274}
 
 
 def _reference_amount(tariffs: pd.DataFrame, code: str, day: pd.Timestamp, quantity: float) -> int:
-    """Slow Decimal recomputation: the tariff in force that day, tier by tier, half-up once."""
+    """Slow Decimal recomputation: the tariff in force that day, each tier's line half-up once."""
     rows = tariffs[(tariffs.TariffCode == code) & (tariffs.EffectiveFrom <= day)
                    & (tariffs.EffectiveTo.isna() | (tariffs.EffectiveTo >= day))].sort_values("Tier")
     assert len(rows) and rows.Tier.tolist() == list(range(1, len(rows) + 1))
@@ -308,14 +308,15 @@ def _reference_amount(tariffs: pd.DataFrame, code: str, day: pd.Timestamp, quant
     for bound, price in zip(rows.UpperBound, rows.UnitPrice):
         upper = units if pd.isna(bound) else min(units, Decimal(repr(float(bound))))
         if upper > lower:
-            total += (upper - lower) * Decimal(repr(float(price)))
+            line = (upper - lower) * Decimal(repr(float(price)))
+            total += int((line * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         if not pd.isna(bound):
             lower = max(lower, Decimal(repr(float(bound))))
-    return int((total * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int(total)
 
 
 def test_hand_checked_whole_bill():
-    """One household's bill worked out by hand: the three items rounded one by one, then added."""
+    """One household's bill worked out by hand: every tier line rounded on its own, then added."""
     book = sample.make(5, 1)
     usage, bills = book.tables["Usage"], book.tables["Bills"]
     customer = book.tables["Customers"].query("CustomerType == 'residential'").iloc[0]
@@ -327,15 +328,16 @@ def test_hand_checked_whole_bill():
         return int((yuan * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
     def tiers(quantity, bounds, prices):
-        units, lower, total = Decimal(repr(float(quantity))), Decimal(0), Decimal(0)
+        """Each tier's line rounded on its own, as a bill shows it."""
+        units, lower, total = Decimal(repr(float(quantity))), Decimal(0), 0
         for bound, price in zip(bounds, prices):
             upper = units if bound is None else min(units, Decimal(bound))
-            total += max(upper - lower, Decimal(0)) * Decimal(price)
+            total += half_up(max(upper - lower, Decimal(0)) * Decimal(price))
             lower = Decimal(bound) if bound is not None else lower
         return total
 
-    water = half_up(tiers(mine["water"], (15, 22, None), ("3.45", "4.83", "5.83")))
-    power = half_up(tiers(mine["electricity"], (240, 400, None), ("0.4883", "0.5383", "0.7883")))
+    water = tiers(mine["water"], (15, 22, None), ("3.45", "4.83", "5.83"))
+    power = tiers(mine["electricity"], (240, 400, None), ("0.4883", "0.5383", "0.7883"))
     area = half_up(Decimal(repr(float(customer.Area))) * Decimal("2.20"))
     assert mine["property"] == customer.Area
     assert bill.Amount.iloc[0] == water + power + area

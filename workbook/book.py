@@ -80,7 +80,8 @@ class TableBook:
         return result.frame
 
     def write(self, table: str, frame: pd.DataFrame) -> None:
-        if layout.table(table).role is not layout.Role.OUTPUT:
+        spec = layout.table(table)
+        if spec.role is not layout.Role.OUTPUT and not spec.job_written:
             raise ValueError(f"jobs never write input table {table}")
         self._pending[table] = frame
 

@@ -178,6 +178,7 @@ class Table:
     about_zh: str = ""
     about_en: str = ""
     sheet_key: str | None = None  # when the table lives on another table's or a fixed sheet
+    job_written: bool = False  # an input table a job may also write (Bills: pasted, or made by the bill run)
     anchor: tuple[int, int] = (0, 0)  # zero-based (row, col) of the header cell
 
     def sheet_name(self, lang: str) -> str:
@@ -341,7 +342,8 @@ INPUT_TABLES: tuple[Table, ...] = (
         col("Status", "状态", "Status", choices=BILL_STATUSES),
         col("Note", "备注", "Note"),
     ), "账单：每个客户每个账期一张，出账作业生成，或从原系统导出粘贴。",
-        "Bills: one per customer and period, made by the bill run or pasted from the old system."),
+        "Bills: one per customer and period, made by the bill run or pasted from the old system.",
+        job_written=True),
     Table("Payments", "收款记录", "Payments", Role.INPUT, (
         col("PaymentID", "收款编号", "Payment ID", required=True, unique=True),
         col("Channel", "渠道", "Channel", required=True, choices=CHANNELS),
@@ -457,21 +459,27 @@ OUTPUT_TABLES: tuple[Table, ...] = (
     Table("BillLines", "账单明细", "Bill lines", Role.OUTPUT, (
         col("BillID", "账单编号", "Bill ID"),
         col("Line", "行", "Line", Kind.INT),
-        col("Component", "项目", "Component"),
+        col("CustomerID", "客户编号", "Customer ID"),
+        col("Period", "账期", "Period", Kind.PERIOD),
+        col("FeeItem", "费用项目", "Fee item", choices=FEE_ITEMS),
+        col("TariffCode", "收费标准代码", "Tariff code"),
+        col("Component", "项目", "Component", width=22),
         col("Tier", "阶梯", "Tier", Kind.INT),
         col("Quantity", "数量", "Quantity", Kind.NUMBER),
         col("UnitPrice", "单价", "Unit price", Kind.PRICE),
         col("Amount", "金额", "Amount", Kind.MONEY),
-    )),
+    ), "出账作业生成的账单明细：每个阶梯、每个收费项目一行，合计等于账单金额。",
+        "Bill lines made by the bill run: one per tier and component; they add up to the bill."),
     Table("BillAudit", "账单审核", "Bill audit", Role.OUTPUT, (
         col("BillID", "账单编号", "Bill ID"),
         col("CustomerID", "客户编号", "Customer ID"),
         col("Period", "账期", "Period", Kind.PERIOD),
         col("Reason", "原因代码", "Reason"),
-        col("Explanation", "说明", "Explanation", width=50),
+        col("Explanation", "说明", "Explanation", width=60),
         col("Expected", "应为", "Expected", Kind.MONEY),
         col("Actual", "实际", "Actual", Kind.MONEY),
-    )),
+        col("SourceRow", "来源行号", "Source row", Kind.INT),
+    ), "账单审核发现的疑点，每条附原因和说明。", "Findings of the bill audit, each with a reason and an explanation."),
     Table("Impact", "调价影响", "Impact", Role.OUTPUT, (
         col("Segment", "分组", "Segment"),
         col("Customers", "客户数", "Customers", Kind.INT),

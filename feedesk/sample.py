@@ -481,6 +481,7 @@ class _Generator:
                         "Unit": unit, "ThresholdBasis": "monthly", "EffectiveFrom": _day(valid_from),
                         "EffectiveTo": np.datetime64("NaT") if valid_to is None else _day(valid_to),
                         "VATRate": float(vat), "VATIncluded": True, "Rounding": "half_up", "Note": note,
+                        "Proposed": False,
                     })
                     for v in ((0, 1) if len(versions) == 1 else (version,)):
                         price[t, k, v, tier] = _price_units(text)
@@ -489,12 +490,28 @@ class _Generator:
                     previous_bound = bound if bound is not None else previous_bound
         self.price, self.lower, self.width = price.reshape(18, 3), lower.reshape(18, 3), width.reshape(18, 3)
         self.tariff_codes = _objects([TARIFFS[_TARIFF_INDEX[(t, k)]][0] for t in TYPES for k in ITEMS])
-        data = {key: [row[key] for row in rows] for key in rows[0]}
+        rows += self._proposed_water(rows)
+        data = {key: [row.get(key) for row in rows] for key in rows[0]}
+        data["Proposed"] = np.array([bool(p) for p in data["Proposed"]], dtype=bool)
         data["VATIncluded"] = np.array(data["VATIncluded"], dtype=bool)
         data["EffectiveFrom"] = np.array(data["EffectiveFrom"], dtype="datetime64[D]")
         data["EffectiveTo"] = np.array(data["EffectiveTo"], dtype="datetime64[D]")
         data["Tier"] = np.array(data["Tier"], dtype=np.int64)
         return _frame("Tariffs", data)
+
+    def _proposed_water(self, rows: list[dict]) -> list[dict]:
+        """A proposed residential water price (拟调价) from the first day after the span: the
+        tariff-impact job compares it with the price in force. Bills never use it."""
+        start = dates.period_end(self.last_period) + datetime.timedelta(days=1)
+        latest = max(r["EffectiveFrom"] for r in rows if r["TariffCode"] == "WATER-RES")
+        proposed = []
+        for row in rows:
+            if row["TariffCode"] == "WATER-RES" and row["EffectiveFrom"] == latest:
+                price = Decimal(repr(row["UnitPrice"])) + Decimal("0.35") * row["Tier"]
+                proposed.append({**row, "UnitPrice": float(price), "EffectiveFrom": _day(start),
+                                 "EffectiveTo": np.datetime64("NaT"), "Proposed": True,
+                                 "Note": "拟调整（听证中）" if self.zh else "Proposed (under hearing)"})
+        return proposed
 
     # -- customers ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ class Settings:
     aging_basis: str = "due"
     aging_bounds: tuple[int, ...] = DEFAULT_AGING_BOUNDS
     match_tolerance: int = 5  # fen
+    notice_rate: float = 0.1  # a bill rising more than this gets a price-change notice
 
     @property
     def lang(self) -> str:
@@ -44,6 +45,7 @@ FIELDS = {
     "AgingBasis": "aging_basis",
     "AgingBounds": "aging_bounds",
     "MatchTolerance": "match_tolerance",
+    "NoticeRate": "notice_rate",
 }
 
 

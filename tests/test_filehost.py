@@ -105,7 +105,7 @@ def test_writing_fewer_rows_shrinks_the_table(desk_book):
 
 def test_jobs_never_write_input_tables(desk_book):
     with filehost.FileBook(str(desk_book)) as book, pytest.raises(ValueError):
-        book.write("Bills", pd.DataFrame())
+        book.write("Customers", pd.DataFrame())
 
 
 def test_second_run_on_a_held_file_is_refused(desk_book):

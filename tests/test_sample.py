@@ -179,6 +179,11 @@ def test_customers(t):
 
 def test_tariffs(t):
     tariffs = t["Tariffs"]
+    proposed = tariffs[tariffs.Proposed]
+    # a proposed residential water price from the day after the span, for the tariff-impact job
+    assert proposed.UnitPrice.tolist() == [4.0, 5.81, 7.22] and (proposed.TariffCode == "WATER-RES").all()
+    assert proposed.EffectiveFrom.iloc[0] == pd.Timestamp("2027-01-01")
+    tariffs = tariffs[~tariffs.Proposed]
     water = tariffs[tariffs.TariffCode == "WATER-RES"]
     assert water.Tier.tolist() == [1, 2, 3, 1, 2, 3]
     assert water.UnitPrice.tolist()[:3] == [3.45, 4.83, 5.83]

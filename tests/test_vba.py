@@ -207,7 +207,8 @@ def test_register_functions_gives_the_wizard_each_functions_help_and_ignores_oth
     assert body.index("On Error Resume Next") < body.index("Application.MacroOptions")
     for function in vba.udf_functions():
         statement = re.search(rf"Application\.MacroOptions Macro:=\"'\" & ThisWorkbook\.Name & \"'!{function.name}\""
-                              rf"(.*?)\r\n(?!\s)", body, re.DOTALL)
+                              rf"(.*?)(?=\r\n\s*(?:'|Application\.MacroOptions|ThisWorkbook\.Saved))", body,
+                              re.DOTALL)
         assert statement, function.name
         assert 'Category:="FeeDesk"' in statement.group(1)
         texts = re.findall(r'FeeDeskText\(((?:"[0-9A-F]*"(?: & _\r\n\s+)?)+)\)|("(?:[^"]|"")*")', statement.group(1))

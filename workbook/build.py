@@ -24,6 +24,7 @@ HEADER_COLOUR = "#1F5C63"
 TITLE_COLOUR = "#12393D"
 TABLE_STYLE = "Table Style Medium 2"
 LAST_ROW = 1_048_575  # zero-based last row of a sheet
+PEER_CHART_ROWS = 12  # rows of PeerComparison the chart shows (profiles x fee items)
 
 
 def overview_formulas(lang: str) -> list[tuple[str, str, str]]:
@@ -132,6 +133,23 @@ def _table_sheet(book, formats: _Formats, spec: layout.Table, lang: str) -> None
         sheet.set_tab_color("#7FA7AB")
     _validations(sheet, spec, lang, row0 + 1, col0)
     _conditional_formats(sheet, formats, spec, lang, row0 + 1, col0)
+    if spec.key == "PeerComparison":
+        _peer_chart(book, sheet, spec, lang)
+
+
+def _peer_chart(book, sheet, spec: layout.Table, lang: str) -> None:
+    """Our typical bills beside the peers' average: a native chart over the job's rows."""
+    last = 1 + PEER_CHART_ROWS
+    chart = book.add_chart({"type": "column"})
+    categories = [sheet.name, 1, spec.keys.index("Profile"), last, spec.keys.index("Profile")]
+    for key, colour in (("OurAmount", HEADER_COLOUR), ("PeerAverage", "#B0B7BB")):
+        at = spec.keys.index(key)
+        chart.add_series({"name": [sheet.name, 0, at], "categories": categories,
+                          "values": [sheet.name, 1, at, last, at], "fill": {"color": colour}})
+    chart.set_title({"name": "典型月用量账单：本单位与同业" if lang == "zh" else "Typical monthly bills: ours and peers"})
+    chart.set_y_axis({"num_format": "¥#,##0"})
+    chart.set_legend({"position": "bottom"})
+    sheet.insert_chart(1, len(spec.columns) + 1, chart, {"x_scale": 1.6, "y_scale": 1.4})
 
 
 def _add_table(sheet, formats: _Formats, spec: layout.Table, lang: str, row0: int, col0: int, rows: int,
@@ -212,7 +230,7 @@ def _control_sheet(book, sheet, formats: _Formats, lang: str, values: dict) -> N
     for offset, setting in enumerate(layout.SETTINGS):
         row = row0 + 1 + offset
         fmt = formats.number(layout.NUMBER_FORMATS[setting.kind] if setting.kind in (
-            Kind.DATE, Kind.MONEY, Kind.INT) else "@", align="left")
+            Kind.DATE, Kind.MONEY, Kind.INT, Kind.RATE) else "@", align="left")
         value = _setting_cell(setting, values.get(setting.key), lang)
         if isinstance(value, datetime.date):
             sheet.write_datetime(row, value_col, datetime.datetime.combine(value, datetime.time()), fmt)

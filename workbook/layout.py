@@ -136,6 +136,13 @@ SEVERITIES = choices(("error", "错误", "error"), ("warning", "提醒", "warnin
 KPI_DIRECTIONS = choices(("higher", "越高越好", "higher is better"), ("lower", "越低越好", "lower is better"))
 LANGUAGE_CHOICES = choices(("zh", "中文", "Chinese"), ("en", "英文", "English"))
 AGING_BASES = choices(("due", "到期日", "due date"), ("bill", "账单日", "bill date"))
+IMPACT_SCOPES = choices(
+    ("total", "合计", "total"),
+    ("customer_type", "客户类别", "customer type"),
+    ("region", "片区", "region"),
+    ("distribution", "变化分布", "distribution"),
+    ("notice", "需通知客户", "customer to notify"),
+)
 RUN_STATUSES = choices(("ok", "完成", "ok"), ("problems", "有问题", "problems"), ("failed", "失败", "failed"))
 
 
@@ -253,6 +260,8 @@ SETTINGS: tuple[Setting, ...] = (
             "各段上限，逗号分隔", "Upper bounds, comma separated"),
     Setting("MatchTolerance", "对账容差", "Matching tolerance", Kind.MONEY, 5,
             "差额不超过此数可自动核销", "Differences up to this are matched and flagged"),
+    Setting("NoticeRate", "调价通知阈值", "Price-notice threshold", Kind.RATE, 0.1,
+            "账单上涨超过此比例的客户列入调价通知", "Customers whose bill rises more than this get a notice"),
 )
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -481,13 +490,28 @@ OUTPUT_TABLES: tuple[Table, ...] = (
         col("SourceRow", "来源行号", "Source row", Kind.INT),
     ), "账单审核发现的疑点，每条附原因和说明。", "Findings of the bill audit, each with a reason and an explanation."),
     Table("Impact", "调价影响", "Impact", Role.OUTPUT, (
-        col("Segment", "分组", "Segment"),
+        col("Scope", "维度", "Scope", choices=IMPACT_SCOPES),
+        col("Segment", "分组", "Segment", width=18),
         col("Customers", "客户数", "Customers", Kind.INT),
         col("CurrentAmount", "现行标准金额", "Current amount", Kind.MONEY),
         col("ProposedAmount", "新标准金额", "Proposed amount", Kind.MONEY),
         col("Change", "变化", "Change", Kind.MONEY),
         col("ChangeRate", "变化率", "Change rate", Kind.RATE),
-    )),
+    ), "拟调整收费标准对近 12 个月用量的影响：总额、按客户类别和片区、账单变化分布、需发调价通知的客户。",
+        "What the proposed tariff does to the last 12 months of usage: total, by customer type and region, "
+        "the spread of bill changes, customers to send a price-change notice."),
+    Table("PeerComparison", "同业比较", "Peer comparison", Role.OUTPUT, (
+        col("Profile", "用量情形", "Profile", width=16),
+        col("FeeItem", "费用项目", "Fee item", choices=FEE_ITEMS),
+        col("Quantity", "月用量", "Monthly quantity", Kind.NUMBER),
+        col("OurAmount", "本单位", "Ours", Kind.MONEY),
+        col("PeerAverage", "同业平均", "Peer average", Kind.MONEY),
+        col("PeerLowest", "同业最低", "Peer lowest", Kind.MONEY),
+        col("PeerHighest", "同业最高", "Peer highest", Kind.MONEY),
+        col("Difference", "高于平均", "Above average", Kind.MONEY),
+        col("Peers", "比较城市", "Cities compared", width=24),
+    ), "典型月用量下本单位与周边城市的居民账单比较（市场调研与竞争分析）。",
+        "Typical monthly bills at usage profiles, ours against other cities' (market comparison)."),
     Table("Reconciliation", "对账结果", "Reconciliation", Role.OUTPUT, (
         col("MatchID", "匹配编号", "Match ID"),
         col("PaymentID", "收款编号", "Payment ID"),

@@ -68,6 +68,85 @@ JOBS: tuple[Job, ...] = (
         reads=INPUTS,
         writes=("Problems",),
     ),
+    Job(
+        key="bill_run",
+        sub="BillRun",
+        entry="macros.jobs.bill_run:run",
+        zh="出账",
+        en="Bill run",
+        about_zh="按设置的账期，用客户、抄表用量和收费标准计算账单：每个客户一张账单，每个阶梯、每个收费项目一行明细。"
+                 "重新运行会替换本账期的账单，不会重复出账。",
+        about_en="Bills the settings' period from customers, usage and tariffs: one bill per customer, one line per "
+                 "tier and component. Running it again replaces the period's bills; it never bills twice.",
+        steps_zh=(
+            "在控制台设置账期（如 2026-03），先运行“检查数据”改正错误。",
+            "确认“收费标准”中本期适用的版本（生效日期、阶梯上限、单价）。",
+            "点“出账”。账单写入“账单”，明细写入“账单明细”。",
+            "没有抄表或收费标准的客户不会出账，原因列在“问题清单”中；补齐后重新出账即可。",
+        ),
+        steps_en=(
+            "Set the period on the Control sheet (e.g. 2026-03) and run Validate first, fixing its errors.",
+            "Check the tariff versions in force this period (effective dates, tier bounds, prices).",
+            "Click 'Bill run'. Bills go to the Bills sheet, their lines to Bill lines.",
+            "Customers without readings or a tariff get no bill; the Problems sheet says why. Fix and run again.",
+        ),
+        reads=("Settings", "Tariffs", "Customers", "Usage", "Bills"),
+        writes=("Bills", "BillLines"),
+    ),
+    Job(
+        key="bill_audit",
+        sub="BillAudit",
+        entry="macros.jobs.bill_audit:run",
+        zh="账单审核",
+        en="Bill audit",
+        about_zh="审核本账期的账单和抄表：读数倒退或负用量、在用客户零用量、用量突增（超过近 6 个月中位数 3 倍）、"
+                 "缺少抄表、重复账单、与现行收费标准重算金额不符。结果写入“账单审核”。",
+        about_en="Audits the period's bills and readings: readings going back or negative usage, zero usage of an "
+                 "active customer, spikes (over 3x the median of the last 6 months), missing readings, duplicate "
+                 "bills, amounts that differ from a recomputation. Findings go to Bill audit.",
+        steps_zh=(
+            "出账后点“账单审核”。",
+            "在“账单审核”中按“原因代码”逐条核对，说明列写明了要查什么。",
+            "改正抄表或收费标准后重新出账，再审核一次，直到只剩已确认的情况。",
+        ),
+        steps_en=(
+            "After the bill run, click 'Bill audit'.",
+            "Go through Bill audit by reason; the explanation says what to check.",
+            "Correct readings or tariffs, run the bill run again and audit again until only confirmed cases remain.",
+        ),
+        reads=("Settings", "Tariffs", "Customers", "Usage", "Bills"),
+        writes=("BillAudit",),
+    ),
+    Job(
+        key="tariff_impact",
+        sub="TariffImpact",
+        entry="macros.jobs.tariff_impact:run",
+        zh="调价影响",
+        en="Tariff impact",
+        about_zh="把拟调整的收费标准（“拟调整”标为是，或生效日期晚于截止日期的版本）套用到近 12 个月的用量上，"
+                 "与现行标准比较：收入变化合计、按客户类别和片区、账单变化分布、上涨超过阈值需发调价通知的客户；"
+                 "并按典型月用量与周边城市比较居民账单。",
+        about_en="Applies the proposed tariff (rows marked proposed, or a version taking effect after the as-of "
+                 "date) to the last 12 months of usage next to the tariff in force: revenue change in total, by "
+                 "customer type and region, the spread of bill changes, customers whose bill rises past the "
+                 "notice threshold; and compares typical residential bills with other cities'.",
+        steps_zh=(
+            "在“收费标准”中录入拟调整的版本：每个阶梯一行，“拟调整”填“是”（或填将来的生效日期）。",
+            "在“同业价格”中录入周边城市的阶梯价格。",
+            "在控制台设置“调价通知阈值”（如 10%），点“调价影响”。",
+            "在“调价影响”中查看合计和各分组的变化；“需通知客户”一行一户，可用于发送调价通知。",
+            "在“同业比较”中查看典型用量下的账单对比和图表。",
+        ),
+        steps_en=(
+            "Enter the proposed version in Tariffs: one row per tier, Proposed = yes (or a future effective date).",
+            "Enter other cities' tiers and prices in Peer tariffs.",
+            "Set the price-notice threshold on the Control sheet (e.g. 10%) and click 'Tariff impact'.",
+            "Read the totals and segments in Impact; 'customer to notify' rows list who gets a price-change notice.",
+            "Peer comparison shows typical bills side by side, with a chart.",
+        ),
+        reads=("Settings", "Tariffs", "Customers", "Usage", "PeerTariffs"),
+        writes=("Impact", "PeerComparison"),
+    ),
 )
 
 JOBS_BY_KEY = {job.key: job for job in JOBS}

@@ -489,6 +489,8 @@ def _setting_value(spec: layout.Setting, value):
         return int(number)
     if spec.kind is Kind.MONEY:
         return money.yuan_to_fen(text)
+    if spec.kind is Kind.RATE:
+        return float(money.to_decimal(text.rstrip("%")) / (100 if text.endswith("%") else 1))
     if spec.key == "AgingBounds":
         from feedesk import settings as settings_module
 

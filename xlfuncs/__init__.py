@@ -5,3 +5,4 @@ decorated function found in its namespace, so each submodule's functions are re-
 """
 
 from xlfuncs.money_funcs import FD_RMB_UPPER  # noqa: F401
+from xlfuncs.tariff_funcs import FD_CHARGE, FD_TIERED  # noqa: F401

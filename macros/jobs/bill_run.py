@@ -1,0 +1,49 @@
+"""The bill run: Customers x Usage x Tariffs for the settings' period -> Bills and BillLines.
+
+One bill per customer and period, its ID made from the period and the customer (so a re-run
+finds and replaces it, never duplicates it), one line per tier or component so the customer
+can read how it adds up. A customer without a valid tariff or reading gets a Problem, never
+a zero bill.
+"""
+
+from __future__ import annotations
+
+from feedesk import billing, problems, tariffs
+from macros import runner
+from workbook import layout, registry
+
+
+def run(book) -> runner.Report:
+    job = registry.job("bill_run")
+    settings = book.settings()
+    lang = book.lang
+    book.progress(0, 4, book.sheet_name("Tariffs"))
+    tariff_frame = book.read("Tariffs")
+    customers = book.read("Customers")
+    usage = book.read("Usage")
+    bills = book.read("Bills")
+    old_lines = book.read("BillLines")
+    found = list(book.read_problems)
+    if settings.period is None or problems.has_blocking(found):
+        return runner.Report(job.key, problems=tuple(found))
+
+    versions, tariff_problems = tariffs.compile_tariffs(tariff_frame, lang, book.sheet_name("Tariffs"))
+    found += tariff_problems
+    book.progress(1, 4, book.sheet_name("Usage"))
+    priced_usage, usage_problems = billing.usage_for_period(usage, customers, settings.period, lang,
+                                                             book.sheet_name("Usage"), book.sheet_name("Customers"))
+    found += usage_problems
+    lines, line_problems = tariffs.charge_lines(versions, priced_usage, lang=lang, sheet=book.sheet_name("Usage"))
+    found += line_problems
+    book.progress(2, 4, book.sheet_name("Bills"))
+    refused = billing.customers_with_problems(priced_usage, found, book.sheet_name("Usage"))
+    new_bills, new_lines = billing.make_bills(lines, priced_usage, customers, settings, refused, lang)
+    all_bills = billing.replace_period(bills, new_bills, settings.period)
+    all_lines = billing.replace_lines(old_lines, new_lines, settings.period)
+    book.progress(3, 4, layout.table("BillLines").sheet_name(lang))
+    book.write("Bills", all_bills)
+    book.write("BillLines", all_lines)
+    book.progress(4, 4, "")
+    counts = {"bills": len(new_bills), "lines": len(new_lines), "rows": len(priced_usage),
+              "amount_fen": int(new_bills["Amount"].sum()) if len(new_bills) else 0}
+    return runner.Report(job.key, counts=counts, problems=tuple(found), written=("Bills", "BillLines"))

@@ -39,7 +39,14 @@ def usage_for_period(usage: pd.DataFrame, customers: pd.DataFrame, period: str, 
                                        current["Quantity"][negative]):
         found.append(problems.make("negative_usage", lang, sheet=usage_sheet, row=int(row),
                                    column="用量" if lang == "zh" else "Quantity", value=quantity, customer=customer))
-    current = current[~negative]
+    changed = current["MeterChanged"].fillna(False).astype(bool) if "MeterChanged" in current else False
+    back = (current["CurrReading"] < current["PrevReading"]) & ~changed & ~negative
+    for row, customer, prev, curr in zip(current.index[back], current["CustomerID"][back],
+                                         current["PrevReading"][back], current["CurrReading"][back]):
+        found.append(problems.make("reading_went_back", lang, sheet=usage_sheet, row=int(row),
+                                   column="本期读数" if lang == "zh" else "Current reading", value=curr,
+                                   customer=customer, previous=prev))
+    current = current[~negative & ~back]
     persons = customers.drop_duplicates("CustomerID").set_index("CustomerID")["Persons"]
     current["Persons"] = current["CustomerID"].map(persons).astype("Int64")
     year = period[:4]

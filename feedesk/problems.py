@@ -101,6 +101,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Customer {customer}'s usage is negative ({value}); no bill this period. Check the readings; if the "
         "meter was replaced, enter yes in 'Meter changed'.",
     ),
+    "reading_went_back": (
+        "客户 {customer} 的本期读数 {value} 低于上期读数 {previous}，本期不出账。请核对读数；若换过表，请在“换表”列填“是”。",
+        "Customer {customer}'s current reading {value} is below the previous {previous}; no bill this period. "
+        "Check the readings; if the meter was replaced, enter yes in 'Meter changed'.",
+    ),
     "no_reading": (
         "客户 {value} 在账期 {period} 没有抄表用量，本期未出账。请补录抄表数据，或把客户状态改为“销户”。",
         "Customer {value} has no usage for period {period} and was not billed. Enter the readings, or set the "

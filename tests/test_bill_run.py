@@ -66,3 +66,53 @@ def test_the_audit_finds_what_an_officer_must_look_at(desk_book):
     mismatch = audit[audit["Reason"] == "amount_mismatch"].iloc[0]
     assert (mismatch["CustomerID"], mismatch["Expected"], mismatch["Actual"]) == ("C000105", 6624, 7000)
     assert "¥66.24" in mismatch["Explanation"] and "¥70.00" in mismatch["Explanation"]
+
+
+def test_tariff_impact_prices_last_years_usage_at_the_proposed_tariff(tmp_path):
+    import datetime
+
+    from tests.conftest import SETTINGS, small_desk
+    from workbook import build
+
+    desk = small_desk()
+    proposed = pd.DataFrame({
+        "TariffCode": ["W-RES", "W-RES"], "TariffName": ["居民生活用水", "居民生活用水"], "FeeItem": ["water", "water"],
+        "CustomerType": ["residential"] * 2, "Model": ["graduated"] * 2, "Tier": [1, 2], "UpperBound": [15.0, None],
+        "UnitPrice": [3.80, 5.30], "EffectiveFrom": ["2026-07-01"] * 2, "Proposed": [True, True]})
+    desk["Tariffs"] = pd.concat([desk["Tariffs"], proposed], ignore_index=True)
+    desk["PeerTariffs"] = pd.DataFrame({
+        "City": ["邻市"] * 3, "FeeItem": ["water"] * 3, "CustomerType": ["residential"] * 3, "Tier": [1, 2, 3],
+        "UpperBound": [17.0, 30.0, None], "UnitPrice": [2.90, 3.85, 6.70], "EffectiveFrom": ["2025-01-01"] * 3})
+    settings = {**SETTINGS, "NoticeRate": 0.101, "AsOfDate": datetime.date(2026, 4, 10)}
+    path = build.build(str(tmp_path / "FeeDesk.xlsm"), "zh", desk, settings)
+
+    report = runner.run_file("tariff_impact", path)
+    assert report.status == "ok", report.problems
+    table = read(path, "Impact")
+    total = table[table["Scope"] == "total"].iloc[0]
+    # current: 75.90 + 34.50 + 51.75 + 66.24 = 228.39; proposed: 83.50 + 38.00 + 57.00 + 72.90 = 251.40
+    assert (total["Customers"], total["CurrentAmount"], total["ProposedAmount"], total["Change"]) == (
+        4, 22839, 25140, 2301)
+    assert round(total["ChangeRate"], 4) == 0.1007
+    # rises over 10.1%: 10 m³ and 15 m³ customers (+10.14%), not 20 m³ (+10.01%) or 18 m³ (+10.05%)
+    assert table[table["Scope"] == "notice"]["Segment"].tolist() == ["C000102", "C000103"]
+    spread = table[table["Scope"] == "distribution"].set_index("Segment")["Customers"]
+    assert spread["上涨 10–20%"] == 4
+
+    peers = read(path, "PeerComparison").set_index("Profile")
+    # ours: 5 m³ 17.25, 40 m³ 15 x 3.45 + 25 x 4.83 = 172.50; the neighbour: 14.50 and 166.35
+    assert peers.loc["水费 5 m³", ["OurAmount", "PeerAverage", "Difference"]].tolist() == [1725, 1450, 275]
+    assert peers.loc["水费 40 m³", ["OurAmount", "PeerAverage"]].tolist() == [17250, 16635]
+    assert peers.loc["水费 20 m³", "Peers"] == "邻市"
+
+
+def test_a_reading_lower_than_the_last_stops_that_bill_unless_the_meter_was_changed(desk_book):
+    edit(desk_book, "Usage", {(4, "CurrReading"): 50.0})  # C000103: 55 -> 50
+    report = runner.run_file("bill_run", str(desk_book))
+    problem = next(p for p in report.problems if p.code == "reading_went_back")
+    assert (problem.sheet, problem.row, problem.column) == ("抄表用量", 4, "本期读数")
+    assert "换表" in problem.message
+    assert "B202603C000103" not in set(read(desk_book, "Bills")["BillID"])
+    edit(desk_book, "Usage", {(4, "MeterChanged"): "是"})
+    runner.run_file("bill_run", str(desk_book))
+    assert "B202603C000103" in set(read(desk_book, "Bills")["BillID"])

@@ -25,7 +25,9 @@ def run(book) -> runner.Report:
     versions, tariff_problems = tariffs.compile_tariffs(tariff_frame, lang, book.sheet_name("Tariffs"))
     found += tariff_problems
     usage_sheet = book.sheet_name("Usage")
+    changing = {v.code for v in versions if v.proposed or v.effective_from > settings.as_of}
     year = impact.last_months(usage, settings.period)
+    year = year[year["TariffCode"].isin(changing)]  # the bills the proposal changes
     book.progress(1, 4, book.sheet_name("Impact"))
     current_lines, line_problems = tariffs.charge_lines(impact.as_of_pricing(versions, settings.as_of, False), year,
                                                         lang=lang, sheet=usage_sheet)

@@ -112,3 +112,13 @@ def test_every_layout_column_has_zh_and_en_headers_and_unique_names():
             assert len(set(headers)) == len(headers), (spec.key, lang)
             assert all(headers)
         assert len(spec.sheet_name("zh")) <= 31 and len(spec.sheet_name("en")) <= 31
+
+
+def test_peer_comparison_has_a_native_chart_of_ours_and_the_peers(built):
+    lang, path = built
+    with zipfile.ZipFile(path) as archive:
+        charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 1
+    sheet = layout.table("PeerComparison").sheet_name(lang)
+    assert f"'{sheet}'!$D$2:$D$13" in charts[0] or f"{sheet}!$D$2:$D$13" in charts[0]  # ours
+    assert "$E$2:$E$13" in charts[0]  # the peers' average

@@ -139,7 +139,7 @@ def _table_sheet(book, formats: _Formats, spec: layout.Table, lang: str) -> None
 
 def _peer_chart(book, sheet, spec: layout.Table, lang: str) -> None:
     """Our typical bills beside the peers' average: a native chart over the job's rows."""
-    last = 1 + PEER_CHART_ROWS
+    last = PEER_CHART_ROWS  # zero-based: rows 2..13 under the header
     chart = book.add_chart({"type": "column"})
     categories = [sheet.name, 1, spec.keys.index("Profile"), last, spec.keys.index("Profile")]
     for key, colour in (("OurAmount", HEADER_COLOUR), ("PeerAverage", "#B0B7BB")):

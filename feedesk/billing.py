@@ -94,7 +94,7 @@ def make_bills(lines: pd.DataFrame, usage: pd.DataFrame, customers: pd.DataFrame
     lines["Line"] = lines.groupby("BillID").cumcount() + 1
     lines["Period"] = period
     lines["Component"] = [_label(f, c, k, lang) for f, c, k in
-                          zip(lines["FeeItem"], lines["Component"].fillna(""), lines["Kind"])]
+                          zip(lines["FeeItem"], lines["Component"].astype(object).fillna(""), lines["Kind"])]
     bill_lines = pd.DataFrame({
         "BillID": lines["BillID"], "Line": lines["Line"].astype("Int64"), "CustomerID": lines["CustomerID"],
         "Period": lines["Period"], "FeeItem": lines["FeeItem"], "TariffCode": lines["TariffCode"],

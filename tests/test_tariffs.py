@@ -408,7 +408,7 @@ def test_the_line_frame_has_the_promised_columns_and_types():
         """))
     assert tuple(frame.columns) == tariffs.LINE_COLUMNS
     assert {k: str(t) for k, t in frame.dtypes.items()} == {
-        "UsageRow": "int64", "CustomerID": "str", "TariffCode": "str", "Component": "str", "Kind": "str",
+        "UsageRow": "int64", "CustomerID": "str", "TariffCode": "str", "Component": "category", "Kind": "category",
         "Tier": "Int64", "Quantity": "float64", "UnitPrice": "float64", "Amount": "Int64",
         "VersionFrom": "datetime64[s]"}
     empty, _ = charge_lines(versions, usage_table("CustomerID | TariffCode | Period | Quantity\n"))

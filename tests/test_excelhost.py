@@ -133,3 +133,16 @@ def test_nothing_imports_the_non_open_source_parts_of_xlwings():
     offenders = [str(path.relative_to(ROOT)) for folder in ("feedesk", "workbook", "macros", "xlfuncs")
                  for path in (ROOT / folder).rglob("*.py") if pattern.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+@pytest.mark.parametrize("job", ["bill_run", "bill_audit", "tariff_impact"])
+def test_the_billing_jobs_give_the_same_tables_through_both_hosts(desk_book, tmp_path, job):
+    twin = tmp_path / "twin.xlsm"
+    shutil.copy(desk_book, twin)
+    runner.run_file(job, str(twin))
+    fake = fake_xlwings.Book.from_file(desk_book)
+    report = excelhost.run_in_excel(fake, job)
+    assert report.status == "ok", report.problems
+    with filehost.FileBook(str(twin), writable=False) as book:
+        for table in registry.job(job).writes:
+            pd.testing.assert_frame_equal(typed(fake, table), book.read(table), obj=table)

@@ -111,6 +111,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Customer {value} has no usage for period {period} and was not billed. Enter the readings, or set the "
         "customer's status to closed.",
     ),
+    "extra_columns": (
+        "“{sheet}”表格中有 FeeDesk 不认识的列（{columns}），重写该表会丢失这些列的内容，因此未保存。"
+        "请把这些列移到表格右侧之外（或另一张工作表）后重新运行。",
+        "The table on '{sheet}' has columns FeeDesk does not know ({columns}); rewriting it would lose them, so "
+        "nothing was saved. Move those columns outside the table (or to another sheet) and run again.",
+    ),
     "not_a_workbook": (
         "“{file}”不是 Excel 工作簿（.xlsx/.xlsm）。请选择 FeeDesk 工作簿文件。",
         "'{file}' is not an Excel workbook (.xlsx/.xlsm). Choose a FeeDesk workbook.",

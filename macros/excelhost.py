@@ -79,6 +79,9 @@ class ExcelBook(book.TableBook):
             raise BookError(problems.make("missing_table", self.lang, sheet=spec.sheet_name(self.lang), table=table))
         sheet, xl_table = found
         header = xl_table.header_row_range.options(ndim=1).value
+        refused = tables.refuse_losing_columns(spec, header, sheet, self.lang)
+        if refused:
+            raise BookError(refused)
         lookup = tables.header_lookup(spec)
         keys = [lookup.get(tables.normalise_header(text)) for text in header]
         values = dict((column.key, data) for column, data in tables.to_sheet_columns(spec, frame, self.lang))

@@ -116,3 +116,26 @@ def test_a_reading_lower_than_the_last_stops_that_bill_unless_the_meter_was_chan
     edit(desk_book, "Usage", {(4, "MeterChanged"): "是"})
     runner.run_file("bill_run", str(desk_book))
     assert "B202603C000103" in set(read(desk_book, "Bills")["BillID"])
+
+
+def test_the_bill_run_never_drops_the_officers_own_columns_in_bills(desk_book):
+    import hashlib
+
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(desk_book, keep_vba=True)
+    sheet = workbook["账单"]
+    table = sheet.tables["Bills"]
+    table.ref = "A1:L6"
+    sheet["L1"] = "催收员备注"
+    sheet["L2"] = "已电话联系"
+    from openpyxl.worksheet.table import TableColumn
+
+    table.tableColumns.append(TableColumn(id=12, name="催收员备注"))
+    table.autoFilter.ref = "A1:L6"
+    workbook.save(desk_book)
+    before = hashlib.sha256(open(desk_book, "rb").read()).hexdigest()
+    report = runner.run_file("bill_run", str(desk_book))
+    assert report.status == "failed" and report.problems[0].code == "extra_columns"
+    assert "催收员备注" in report.problems[0].message
+    assert hashlib.sha256(open(desk_book, "rb").read()).hexdigest() == before

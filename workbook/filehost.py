@@ -172,6 +172,9 @@ def render_tables(path: str, index: package.Index, frames: dict[str, pd.DataFram
 
 def _place_columns(spec: layout.Table, part: package.TablePart, columns, lang: str):
     """(sheet column, Column, values) by the table's own header order, which officers may change."""
+    refused = tables.refuse_losing_columns(spec, part.columns, part.sheet, lang)
+    if refused:
+        raise BookError(refused)
     lookup = tables.header_lookup(spec)
     at = {lookup.get(tables.normalise_header(name)): offset for offset, name in enumerate(part.columns)}
     first_col = part.bounds[1]

@@ -45,6 +45,21 @@ def header_lookup(spec: layout.Table) -> dict[str, str]:
     return found
 
 
+def unknown_headers(spec: layout.Table, headers) -> list[str]:
+    """Headers of a sheet's table that the layout does not know (the officer's own columns)."""
+    lookup = header_lookup(spec)
+    return [str(h) for h in headers if h not in (None, "") and normalise_header(h) not in lookup]
+
+
+def refuse_losing_columns(spec: layout.Table, headers, sheet: str, lang: str) -> problems.Problem | None:
+    """Rewriting an input table (Bills, by the bill run) must not drop the officer's own columns."""
+    extra = unknown_headers(spec, headers) if spec.role is layout.Role.INPUT else []
+    if not extra:
+        return None
+    return problems.make("extra_columns", lang, sheet=sheet, row=spec.anchor[0] + 1, column=extra[0],
+                         columns="、".join(extra) if lang == "zh" else ", ".join(extra))
+
+
 def empty_frame(spec: layout.Table) -> pd.DataFrame:
     frame = pd.DataFrame({c.key: pd.Series([], dtype=_dtype(c.kind)) for c in spec.columns})
     frame.index.name = "row"

@@ -1,7 +1,8 @@
 """Bills from priced usage: the steps of the bill run between the tariff engine and the tables.
 
 Pure functions over typed frames (money in integer fen); nothing here reads the clock or
-touches a workbook.
+touches a workbook. A customer is billed whole or not at all: if any of their usage rows for
+the period has a problem, the customer keeps whatever bill the period already had.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ KIND_LABELS = {
     "maximum": ("封顶减免", "capped"), "vat": ("增值税", "VAT"),
 }
 BILLED_STATUSES = ("active", "suspended")
+HEADERS = {"Quantity": ("用量", "Quantity"), "CurrReading": ("本期读数", "Current reading"),
+           "CustomerID": ("客户编号", "Customer ID"), "TariffCode": ("收费标准代码", "Tariff code")}
+
+
+def _header(key: str, lang: str) -> str:
+    return HEADERS[key][0 if lang == "zh" else 1]
 
 
 def bill_id(period: str, customer: str) -> str:
@@ -29,46 +36,80 @@ def bill_id(period: str, customer: str) -> str:
     return f"B{period.replace('-', '')}{customer}"
 
 
+def with_household_and_year(usage: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """Usage with each row's household size and the quantity used on the same tariff in earlier
+    periods of the same year (for per-person and annual thresholds), for every row at once."""
+    out = usage.copy()
+    persons = customers.drop_duplicates("CustomerID").set_index("CustomerID")["Persons"]
+    out["Persons"] = out["CustomerID"].map(persons).astype("Int64")
+    keys = [out["CustomerID"], out["TariffCode"], out["Period"].str.slice(0, 4), out["Period"]]
+    quantity = out["Quantity"].where(out["Quantity"] > 0, 0.0).fillna(0.0)
+    per_period = quantity.groupby(keys).sum()  # sorted by customer, tariff, year, period
+    earlier = per_period.groupby(level=[0, 1, 2]).cumsum() - per_period
+    out["YearToDate"] = earlier.reindex(pd.MultiIndex.from_arrays(keys)).to_numpy(dtype="float64")
+    return out
+
+
 def usage_for_period(usage: pd.DataFrame, customers: pd.DataFrame, period: str, lang: str, usage_sheet: str,
                      customer_sheet: str) -> tuple[pd.DataFrame, list[problems.Problem]]:
-    """The period's usage rows ready to price (Persons, YearToDate), and what stops a customer's bill."""
+    """The period's usage rows ready to price, and the problems that hold a customer's bill."""
     found: list[problems.Problem] = []
-    current = usage[usage["Period"] == period].copy()
+    enriched = with_household_and_year(usage, customers)
+    current = enriched[enriched["Period"] == period]
+    known = customers.drop_duplicates("CustomerID").set_index("CustomerID")["Status"]
+    status = current["CustomerID"].map(known)
+
+    def report(mask, code, column, values, severity=problems.ERROR, **params):
+        for row, customer, value in zip(current.index[mask], current["CustomerID"][mask], values[mask]):
+            found.append(problems.make(code, lang, sheet=usage_sheet, row=int(row), column=_header(column, lang),
+                                       value=_shown(value), customer=customer, severity=severity, **params))
+
+    unknown = status.isna()
+    report(unknown, "unknown_customer", "CustomerID", current["CustomerID"])
     negative = current["Quantity"] < 0
-    for row, customer, quantity in zip(current.index[negative], current["CustomerID"][negative],
-                                       current["Quantity"][negative]):
-        found.append(problems.make("negative_usage", lang, sheet=usage_sheet, row=int(row),
-                                   column="用量" if lang == "zh" else "Quantity", value=quantity, customer=customer))
+    report(negative, "negative_usage", "Quantity", current["Quantity"])
     changed = current["MeterChanged"].fillna(False).astype(bool) if "MeterChanged" in current else False
     back = (current["CurrReading"] < current["PrevReading"]) & ~changed & ~negative
     for row, customer, prev, curr in zip(current.index[back], current["CustomerID"][back],
                                          current["PrevReading"][back], current["CurrReading"][back]):
         found.append(problems.make("reading_went_back", lang, sheet=usage_sheet, row=int(row),
-                                   column="本期读数" if lang == "zh" else "Current reading", value=curr,
-                                   customer=customer, previous=prev))
-    current = current[~negative & ~back]
-    persons = customers.drop_duplicates("CustomerID").set_index("CustomerID")["Persons"]
-    current["Persons"] = current["CustomerID"].map(persons).astype("Int64")
-    year = period[:4]
-    earlier = usage[(usage["Period"] < period) & usage["Period"].str.startswith(year) & (usage["Quantity"] > 0)]
-    to_date = earlier.groupby(["CustomerID", "TariffCode"])["Quantity"].sum()
-    keys = pd.MultiIndex.from_arrays([current["CustomerID"], current["TariffCode"]])
-    current["YearToDate"] = to_date.reindex(keys).fillna(0.0).to_numpy()
+                                   column=_header("CurrReading", lang), value=_shown(curr), customer=customer,
+                                   previous=_shown(prev)))
+    twice = current.duplicated(["CustomerID", "TariffCode"], keep="first")
+    report(twice, "duplicate_usage", "TariffCode", current["TariffCode"], period=period)
 
+    closed = ~unknown & ~status.isin(BILLED_STATUSES)
+    report(closed, "closed_customer", "CustomerID", current["CustomerID"], severity=problems.WARNING)
+    priced = current[~closed]
     billed = customers[customers["Status"].isin(BILLED_STATUSES)]
     without = billed[~billed["CustomerID"].isin(current["CustomerID"])]
     for row, customer in zip(without.index, without["CustomerID"]):
         found.append(problems.make("no_reading", lang, sheet=customer_sheet, row=int(row),
-                                   column="客户编号" if lang == "zh" else "Customer ID", value=customer,
-                                   period=period, severity=problems.WARNING))
-    return current, found
+                                   column=_header("CustomerID", lang), value=customer, period=period,
+                                   severity=problems.WARNING))
+    return priced, found
+
+
+def _shown(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def customers_with_problems(usage: pd.DataFrame, found, usage_sheet: str) -> set[str]:
-    """Customers any of whose usage rows has a blocking problem: they get no bill this run."""
+    """Customers any of whose usage rows has a blocking problem: they get no new bill this run."""
     rows = {p.row for p in found if p.blocking and p.sheet == usage_sheet and p.row is not None}
-    hit = usage.index.isin(list(rows))
-    return set(usage.loc[hit, "CustomerID"])
+    return set(usage.loc[usage.index.isin(list(rows)), "CustomerID"])
+
+
+def expected_amounts(versions, usage: pd.DataFrame, customers: pd.DataFrame, period: str, lang: str,
+                     usage_sheet: str, customer_sheet: str) -> pd.Series:
+    """Fen each customer's bill should be this period, the way the bill run makes it (customers
+    the bill run would hold are left out)."""
+    from feedesk import tariffs
+
+    period_usage, found = usage_for_period(usage, customers, period, lang, usage_sheet, customer_sheet)
+    lines, line_problems = tariffs.charge_lines(versions, period_usage, lang=lang, sheet=usage_sheet)
+    held = customers_with_problems(usage, [*found, *line_problems], usage_sheet)
+    return lines[~lines["CustomerID"].isin(held)].groupby(lines["CustomerID"].astype(object))["Amount"].sum()
 
 
 def _label(fee_item: str | None, component: str, kind: str, lang: str) -> str:
@@ -81,24 +122,27 @@ def _label(fee_item: str | None, component: str, kind: str, lang: str) -> str:
     return base
 
 
-def make_bills(lines: pd.DataFrame, usage: pd.DataFrame, customers: pd.DataFrame,
-               run_settings: settings_module.Settings, refused: set[str], lang: str):
-    """(bills, bill lines) for the period: one bill per customer, lines numbered within it."""
+def make_bills(lines: pd.DataFrame, usage: pd.DataFrame, run_settings: settings_module.Settings,
+               held: set[str], ids: dict[str, str], lang: str):
+    """(bills, bill lines) for the period: one bill per customer with a non-zero total, lines
+    numbered within it. `ids` gives the ID a customer's bill already has this period."""
     period = run_settings.period
-    lines = lines[~lines["CustomerID"].isin(refused)].copy()
-    fee_items = usage["FeeItem"]
-    lines["FeeItem"] = fee_items.reindex(lines["UsageRow"].to_numpy()).to_numpy()
-    lines = lines.sort_values(["CustomerID", "UsageRow", "Component", "VersionFrom", "Tier"], kind="stable",
-                              na_position="last")
-    lines["BillID"] = [bill_id(period, c) for c in lines["CustomerID"]]
-    lines["Line"] = lines.groupby("BillID").cumcount() + 1
-    lines["Period"] = period
-    lines["Component"] = [_label(f, c, k, lang) for f, c, k in
-                          zip(lines["FeeItem"], lines["Component"].astype(object).fillna(""), lines["Kind"])]
+    lines = lines[~lines["CustomerID"].isin(held)].copy()
+    lines["FeeItem"] = usage["FeeItem"].reindex(lines["UsageRow"].to_numpy()).to_numpy()
+    components = lines["Component"].astype(object).fillna("")
+    lines = lines.assign(_base=components != "").sort_values(
+        ["CustomerID", "UsageRow", "_base", "VersionFrom", "Tier"], kind="stable", na_position="last")
+    customers = lines["CustomerID"].astype(object)
+    unique_customers = pd.unique(customers)
+    id_of = {c: ids.get(c) or bill_id(period, c) for c in unique_customers}
+    lines["BillID"] = customers.map(id_of)
+    lines["Line"] = lines.groupby("BillID", sort=False).cumcount() + 1
+    keys = list(zip(lines["FeeItem"], lines["Component"].astype(object).fillna(""), lines["Kind"].astype(object)))
+    labels = {key: _label(*key, lang) for key in set(keys)}
     bill_lines = pd.DataFrame({
-        "BillID": lines["BillID"], "Line": lines["Line"].astype("Int64"), "CustomerID": lines["CustomerID"],
-        "Period": lines["Period"], "FeeItem": lines["FeeItem"], "TariffCode": lines["TariffCode"],
-        "Component": lines["Component"], "Tier": lines["Tier"], "Quantity": lines["Quantity"],
+        "BillID": lines["BillID"], "Line": lines["Line"].astype("Int64"), "CustomerID": customers,
+        "Period": period, "FeeItem": lines["FeeItem"], "TariffCode": lines["TariffCode"],
+        "Component": [labels[key] for key in keys], "Tier": lines["Tier"], "Quantity": lines["Quantity"],
         "UnitPrice": lines["UnitPrice"], "Amount": lines["Amount"],
     }).reset_index(drop=True)
 
@@ -106,13 +150,13 @@ def make_bills(lines: pd.DataFrame, usage: pd.DataFrame, customers: pd.DataFrame
     due_day = bill_day + datetime.timedelta(days=run_settings.payment_due_days)
     grouped = bill_lines.groupby("BillID", sort=True)
     totals = grouped["Amount"].sum()
-    items = grouped["FeeItem"].agg(lambda s: s.iloc[0] if s.nunique() == 1 else None)
-    customer_of = grouped["CustomerID"].first()
+    single_item = grouped["FeeItem"].nunique() == 1
+    first_item = grouped["FeeItem"].first()
     bills = pd.DataFrame({
         "BillID": totals.index.to_numpy(),
-        "CustomerID": customer_of.to_numpy(),
+        "CustomerID": grouped["CustomerID"].first().to_numpy(),
         "Period": period,
-        "FeeItem": items.to_numpy(),
+        "FeeItem": first_item.where(single_item, None).to_numpy(),
         "BillDate": np.datetime64(bill_day, "s"),
         "DueDate": np.datetime64(due_day, "s"),
         "Quantity": np.nan,
@@ -121,17 +165,35 @@ def make_bills(lines: pd.DataFrame, usage: pd.DataFrame, customers: pd.DataFrame
         "Status": "open",
         "Note": None,
     })
-    return bills, bill_lines
+    nothing_due = bills["Amount"] == 0
+    return bills[~nothing_due].reset_index(drop=True), bill_lines[
+        ~bill_lines["BillID"].isin(bills.loc[nothing_due, "BillID"])].reset_index(drop=True)
+
+
+def existing_ids(bills: pd.DataFrame, period: str) -> tuple[dict[str, str], set[str]]:
+    """The ID each customer's bill already has this period (so payments that name it still find
+    it), and the customers with several bills this period (pasted per fee item: kept as they are)."""
+    rows = bills[bills["Period"] == period]
+    counts = rows.groupby("CustomerID")["BillID"].count()
+    several = set(counts[counts > 1].index)
+    single = rows[~rows["CustomerID"].isin(several)]
+    return dict(zip(single["CustomerID"], single["BillID"])), several
 
 
 def replace_period(bills: pd.DataFrame, new_bills: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Bills of other periods as they were, then the period's new bills; money already received
-    on a re-made bill stays with it."""
-    previous = bills[bills["Period"] == period].drop_duplicates("BillID").set_index("BillID")["PaidAmount"]
-    paid = new_bills["BillID"].map(previous).astype("Int64") if len(previous) else new_bills["PaidAmount"]
-    made = new_bills.assign(PaidAmount=paid)
+    """Bills of other periods, and this period's bills of customers not billed anew, as they were;
+    then the new bills, keeping what the old bill of that customer had received, its note and a
+    cancellation."""
+    old = bills[bills["Period"] == period].drop_duplicates("CustomerID").set_index("CustomerID")
+    made = new_bills.copy()
+    if len(old):
+        made["PaidAmount"] = made["CustomerID"].map(old["PaidAmount"]).astype("Int64")
+        made["Note"] = made["CustomerID"].map(old["Note"]).astype(object).where(lambda s: s.notna(), None)
     made["Status"] = status_of(made["Amount"], made["PaidAmount"])
-    kept = bills[bills["Period"] != period]
+    if len(old):
+        cancelled = made["CustomerID"].map(old["Status"]) == "cancelled"
+        made.loc[cancelled.to_numpy(), "Status"] = "cancelled"
+    kept = bills[(bills["Period"] != period) | ~bills["CustomerID"].isin(made["CustomerID"])]
     return pd.concat([kept, made], ignore_index=True) if len(kept) else made.reset_index(drop=True)
 
 
@@ -142,5 +204,6 @@ def status_of(amount: pd.Series, paid: pd.Series) -> np.ndarray:
 
 
 def replace_lines(old_lines: pd.DataFrame, new_lines: pd.DataFrame, period: str) -> pd.DataFrame:
-    kept = old_lines[old_lines["Period"] != period]
+    """Lines of bills made anew replace theirs; lines of bills kept as they were stay."""
+    kept = old_lines[(old_lines["Period"] != period) | ~old_lines["BillID"].isin(new_lines["BillID"])]
     return pd.concat([kept, new_lines], ignore_index=True) if len(kept) else new_lines

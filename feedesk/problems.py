@@ -97,14 +97,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "overwrite those changes. Run the job again.",
     ),
     "negative_usage": (
-        "客户 {customer} 的用量为负数（{value}），本期不出账。请核对抄表读数；若换过表，请在“换表”列填“是”。",
-        "Customer {customer}'s usage is negative ({value}); no bill this period. Check the readings; if the "
-        "meter was replaced, enter yes in 'Meter changed'.",
+        "客户 {customer} 的用量为负数（{value}），该客户本期不出新账单。请核对抄表读数；若换过表，请在“换表”列填“是”。",
+        "Customer {customer}'s usage is negative ({value}); the customer gets no new bill this run. Check the "
+        "readings; if the meter was replaced, enter yes in 'Meter changed'.",
+    ),
+    "unknown_customer": (
+        "客户编号 {value} 不在“客户”表中，该行不出账。请先建立客户档案，或改正客户编号。",
+        "Customer {value} is not in the Customers table; this row is not billed. Add the customer first or "
+        "correct the ID.",
+    ),
+    "closed_customer": (
+        "客户 {customer} 已销户，但本期有用量记录，未出账。若客户仍在用，请把状态改回“正常”。",
+        "Customer {customer} is closed but has usage this period; not billed. If the customer is still supplied, "
+        "set the status back to active.",
+    ),
+    "duplicate_usage": (
+        "客户 {customer} 在账期 {period} 的收费标准 {value} 有重复的抄表行，该客户本期不出新账单，以免重复收费。"
+        "请删除重复行；换表时把两块表的用量合并为一行。",
+        "Customer {customer} has more than one usage row for tariff {value} in period {period}; the customer gets "
+        "no new bill, so nothing is charged twice. Delete the duplicate; after a meter change, enter the two "
+        "meters' usage as one row.",
+    ),
+    "bills_kept": (
+        "客户 {value} 本期已有 {count} 张账单（按费用项目分开），出账作业保留它们，不重新出账。",
+        "Customer {value} already has {count} bills this period (one per fee item); the bill run keeps them and "
+        "does not bill the customer again.",
     ),
     "reading_went_back": (
-        "客户 {customer} 的本期读数 {value} 低于上期读数 {previous}，本期不出账。请核对读数；若换过表，请在“换表”列填“是”。",
-        "Customer {customer}'s current reading {value} is below the previous {previous}; no bill this period. "
-        "Check the readings; if the meter was replaced, enter yes in 'Meter changed'.",
+        "客户 {customer} 的本期读数 {value} 低于上期读数 {previous}，该客户本期不出新账单。请核对读数；"
+        "若换过表，请在“换表”列填“是”。",
+        "Customer {customer}'s current reading {value} is below the previous {previous}; the customer gets no new "
+        "bill this run. Check the readings; if the meter was replaced, enter yes in 'Meter changed'.",
     ),
     "no_reading": (
         "客户 {value} 在账期 {period} 没有抄表用量，本期未出账。请补录抄表数据，或把客户状态改为“销户”。",
@@ -242,6 +265,101 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "用量是负数（{value}），这一行没有计费。请核对抄表读数；换表或冲减请另行处理。",
         "The quantity is negative ({value}); this row was not charged. Check the readings; handle meter changes and "
         "credits separately.",
+    ),
+    # --- statement imports (feedesk/statements.py); the sheet is the file, the row its line ---
+    "statement_unreadable": (
+        "无法读取对账单文件“{file}”（{why}）。请从银行或支付平台重新下载，另存为 CSV 或 Excel（.xlsx）后再导入。",
+        "The statement file '{file}' cannot be read ({why}). Download it again from the bank or payment platform, "
+        "save it as CSV or Excel (.xlsx), then import it.",
+    ),
+    "statement_wrong_kind": (
+        "“{file}”不是导入方案“{profile}”对应的对账单：前 30 行里找不到表头 {missing}。请选择与文件相符的导入方案；"
+        "如果文件里这些列换了名字，请在导入方案表中把目标列对应到文件里的表头。",
+        "'{file}' is not a statement of import profile '{profile}': the header(s) {missing} are not in its first "
+        "30 lines. Choose the profile that fits the file; if the file names these columns differently, map them in "
+        "the Import profiles table.",
+    ),
+    "statement_bad_amount": (
+        "“{column}”的“{value}”不是金额，这一笔已导入但金额为空。请核对原文件（可重新导出），再在表中填上正确金额。",
+        "'{value}' in '{column}' is not an amount; the line was imported with the amount blank. Check the original "
+        "file (export it again if needed) and enter the correct amount.",
+    ),
+    "statement_bad_date": (
+        "“{column}”的“{value}”不是可识别的日期，这一笔已导入但日期为空。请核对原文件后在表中填上日期（如 2026-03-02）。",
+        "'{value}' in '{column}' is not a date FeeDesk can read; the line was imported with the date blank. Check "
+        "the original file and enter the date (e.g. 2026-03-02).",
+    ),
+    "statement_blank": (
+        "这一行的“{column}”是空的，无法对账。请核对原文件，在表中补上。",
+        "'{column}' is blank on this line, so it cannot be reconciled. Check the original file and fill it in.",
+    ),
+    "statement_duplicate_id": (
+        "“{column}”中的编号“{value}”在文件中出现了两次（第 {first_row} 行已有）。同一笔可能被导出了两遍："
+        "请核对后删除重复的一行。",
+        "ID '{value}' in '{column}' appears twice in the file (first on line {first_row}). The same transaction may "
+        "have been exported twice: check and delete the duplicate line.",
+    ),
+    "statement_total_mismatch": (
+        "文件中的“{column}”为 {value}，而导入的明细合计为 {parsed}（相差 {difference}）。文件可能不完整或有行没有读出："
+        "请先处理本文件的其他问题；若没有其他问题，请重新导出完整的对账单。",
+        "The file's '{column}' says {value}, but the lines imported add up to {parsed} (a difference of "
+        "{difference}). The file may be incomplete or some lines were not read: deal with the file's other problems "
+        "first; if there are none, export the complete statement again.",
+    ),
+    "statement_fee_unlinked": (
+        "这一行是手续费 {amount} 元（交易号“{value}”），但文件中找不到对应的收款，未计入任何收款。请查看该收款是否在"
+        "另一份对账单中，并在收款记录中手工填写它的手续费。",
+        "This line is a fee of {amount} (trade '{value}'), but the payment it belongs to is not in the file, so it "
+        "was not added to any payment. Look for that payment in another statement and enter its fee in Payments "
+        "by hand.",
+    ),
+    "statement_row_skipped": (
+        "这一行（“{column}”为“{value}”）不是收款、退款或手续费，未导入。如果它应当算作收款，请在收款记录中手工录入。",
+        "This line ('{column}' is '{value}') is not a payment, refund or fee and was not imported. If it should count "
+        "as a payment, enter it in Payments by hand.",
+    ),
+    "statement_balance_break": (
+        "这一行的余额 {value} 与上一笔余额加减本笔金额（{expected}）对不上。对账单可能缺了行或被改动过："
+        "请重新导出完整的对账单后再导入。",
+        "The balance on this line, {value}, does not follow from the previous balance and this line's amount "
+        "({expected}). The statement may be missing lines or have been edited: export the complete statement "
+        "again and import it.",
+    ),
+    "statement_column_missing": (
+        "文件中没有“{column}”列，“{target}”将留空。如果文件里这一列叫别的名字，请在导入方案表中为方案“{profile}”对应它。",
+        "The file has no '{column}' column, so '{target}' stays blank. If the file calls that column something else, "
+        "map it for profile '{profile}' in the Import profiles table.",
+    ),
+    "statement_id_as_number": (
+        "“{column}”的编号“{value}”在文件里存成了数字，超过 15 位的部分可能已被 Excel 改成 0。请让银行导出为文本格式，"
+        "或按原始凭证核对这个编号。",
+        "The ID '{value}' in '{column}' is stored as a number in the file, so Excel may have turned digits beyond the "
+        "15th into zeros. Ask for a text export, or check the ID against the original record.",
+    ),
+    "statement_bad_row": (
+        "这一行有 {fields} 个字段，而表头只有 {expected} 列（可能是商品名称或附言中有逗号），未导入。请在原文件或商户平台"
+        "核对这一笔，并在表中手工录入。",
+        "This line has {fields} fields but the header has {expected} columns (a comma inside a description?), so it "
+        "was not imported. Check this transaction in the original file or on the platform and enter it by hand.",
+    ),
+    "statement_no_rows": (
+        "“{file}”中找到了表头，但没有交易明细。请确认导出的日期范围是否正确。",
+        "'{file}' has the header but no transaction lines. Check the date range of the export.",
+    ),
+    "profile_bad_kind": (
+        "导入方案“{profile}”的“导入到”是“{value}”，无法识别，该方案未使用。请从下拉列表中选择：{allowed}。",
+        "Import profile '{profile}' imports into '{value}', which is not known, so the profile was not used. Pick "
+        "one from the drop-down: {allowed}.",
+    ),
+    "profile_bad_target": (
+        "导入方案“{profile}”的目标列“{value}”不是该表的列，这一行未使用。请填写以下列名之一：{allowed}。",
+        "Import profile '{profile}': target column '{value}' is not a column of that table, so this row was not "
+        "used. Enter one of: {allowed}.",
+    ),
+    "profile_bad_encoding": (
+        "导入方案“{profile}”的编码“{value}”无法识别，已改用自动识别。常用编码：gbk、gb18030、utf-8。",
+        "Import profile '{profile}': encoding '{value}' is not known; FeeDesk detects the encoding instead. Common "
+        "ones: gbk, gb18030, utf-8.",
     ),
 }
 

@@ -87,3 +87,9 @@ def desk_book(tmp_path) -> pathlib.Path:
 def desk_book_en(tmp_path) -> pathlib.Path:
     return pathlib.Path(build.build(str(tmp_path / "FeeDesk-en.xlsm"), "en", small_desk(), SETTINGS))
 
+
+@pytest.fixture
+def unbilled_book(tmp_path) -> pathlib.Path:
+    """The small desk before its first bill run: no bills yet."""
+    desk = {key: frame for key, frame in small_desk().items() if key != "Bills"}
+    return pathlib.Path(build.build(str(tmp_path / "FeeDesk.xlsm"), "zh", desk, SETTINGS))

@@ -16,10 +16,10 @@ def read(path, *tables):
     return frames if len(frames) > 1 else frames[0]
 
 
-def test_one_bill_per_customer_with_lines_that_add_up(desk_book):
-    report = runner.run_file("bill_run", str(desk_book))
+def test_one_bill_per_customer_with_lines_that_add_up(unbilled_book):
+    report = runner.run_file("bill_run", str(unbilled_book))
     assert report.status == "ok", report.problems
-    bills, lines = read(desk_book, "Bills", "BillLines")
+    bills, lines = read(unbilled_book, "Bills", "BillLines")
     march = bills[bills["Period"] == "2026-03"].set_index("BillID")
     # 20 m³: 15 x 3.45 + 5 x 4.83 = 75.90; 89.5 m² x 2.20 = 196.90
     assert march["Amount"].to_dict() == {
@@ -35,32 +35,32 @@ def test_one_bill_per_customer_with_lines_that_add_up(desk_book):
     assert [(p.code, p.row) for p in report.problems] == [("no_reading", 5)]
 
 
-def test_running_the_period_twice_replaces_never_duplicates(desk_book):
-    runner.run_file("bill_run", str(desk_book))
-    once = read(desk_book, "Bills", "BillLines")
-    runner.run_file("bill_run", str(desk_book))
-    twice = read(desk_book, "Bills", "BillLines")
+def test_running_the_period_twice_replaces_never_duplicates(unbilled_book):
+    runner.run_file("bill_run", str(unbilled_book))
+    once = read(unbilled_book, "Bills", "BillLines")
+    runner.run_file("bill_run", str(unbilled_book))
+    twice = read(unbilled_book, "Bills", "BillLines")
     for a, b in zip(once, twice):
         pd.testing.assert_frame_equal(a, b)
     assert twice[0]["BillID"].is_unique
 
 
-def test_a_customer_without_a_valid_tariff_gets_a_problem_not_a_zero_bill(desk_book):
-    edit(desk_book, "Usage", {(3, "TariffCode"): "W-XXX"})
-    report = runner.run_file("bill_run", str(desk_book))
-    bills = read(desk_book, "Bills")
+def test_a_customer_without_a_valid_tariff_gets_a_problem_not_a_zero_bill(unbilled_book):
+    edit(unbilled_book, "Usage", {(3, "TariffCode"): "W-XXX"})
+    report = runner.run_file("bill_run", str(unbilled_book))
+    bills = read(unbilled_book, "Bills")
     assert "B202603C000102" not in set(bills["BillID"])
     problem = next(p for p in report.problems if p.row == 3 and p.sheet == "抄表用量")
     assert problem.blocking
 
 
-def test_the_audit_finds_what_an_officer_must_look_at(desk_book):
-    runner.run_file("bill_run", str(desk_book))
-    edit(desk_book, "Usage", {(4, "CurrReading"): 50.0})  # C000103: 55 -> 50 without a meter change
-    edit(desk_book, "Bills", {(5, "Amount"): 70.00})  # a bill changed by hand: 66.24 -> 70.00
-    report = runner.run_file("bill_audit", str(desk_book))
+def test_the_audit_finds_what_an_officer_must_look_at(unbilled_book):
+    runner.run_file("bill_run", str(unbilled_book))
+    edit(unbilled_book, "Usage", {(4, "CurrReading"): 50.0})  # C000103: 55 -> 50 without a meter change
+    edit(unbilled_book, "Bills", {(5, "Amount"): 70.00})  # a bill changed by hand: 66.24 -> 70.00
+    report = runner.run_file("bill_audit", str(unbilled_book))
     assert report.status == "ok", report.problems
-    audit = read(desk_book, "BillAudit")
+    audit = read(unbilled_book, "BillAudit")
     reasons = dict(zip(audit["Reason"], audit["CustomerID"]))
     assert reasons["meter_rollback"] == "C000103"
     mismatch = audit[audit["Reason"] == "amount_mismatch"].iloc[0]
@@ -106,36 +106,73 @@ def test_tariff_impact_prices_last_years_usage_at_the_proposed_tariff(tmp_path):
     assert peers.loc["水费 20 m³", "Peers"] == "邻市"
 
 
-def test_a_reading_lower_than_the_last_stops_that_bill_unless_the_meter_was_changed(desk_book):
-    edit(desk_book, "Usage", {(4, "CurrReading"): 50.0})  # C000103: 55 -> 50
-    report = runner.run_file("bill_run", str(desk_book))
+def test_a_reading_lower_than_the_last_stops_that_bill_unless_the_meter_was_changed(unbilled_book):
+    edit(unbilled_book, "Usage", {(4, "CurrReading"): 50.0})  # C000103: 55 -> 50
+    report = runner.run_file("bill_run", str(unbilled_book))
     problem = next(p for p in report.problems if p.code == "reading_went_back")
     assert (problem.sheet, problem.row, problem.column) == ("抄表用量", 4, "本期读数")
     assert "换表" in problem.message
-    assert "B202603C000103" not in set(read(desk_book, "Bills")["BillID"])
-    edit(desk_book, "Usage", {(4, "MeterChanged"): "是"})
-    runner.run_file("bill_run", str(desk_book))
-    assert "B202603C000103" in set(read(desk_book, "Bills")["BillID"])
+    assert "B202603C000103" not in set(read(unbilled_book, "Bills")["BillID"])
+    edit(unbilled_book, "Usage", {(4, "MeterChanged"): "是"})
+    runner.run_file("bill_run", str(unbilled_book))
+    assert "B202603C000103" in set(read(unbilled_book, "Bills")["BillID"])
 
 
-def test_the_bill_run_never_drops_the_officers_own_columns_in_bills(desk_book):
+def test_the_bill_run_never_drops_the_officers_own_columns_in_bills(unbilled_book):
     import hashlib
 
     import openpyxl
 
-    workbook = openpyxl.load_workbook(desk_book, keep_vba=True)
+    workbook = openpyxl.load_workbook(unbilled_book, keep_vba=True)
     sheet = workbook["账单"]
     table = sheet.tables["Bills"]
-    table.ref = "A1:L6"
+    table.ref = "A1:L2"
     sheet["L1"] = "催收员备注"
     sheet["L2"] = "已电话联系"
     from openpyxl.worksheet.table import TableColumn
 
     table.tableColumns.append(TableColumn(id=12, name="催收员备注"))
-    table.autoFilter.ref = "A1:L6"
-    workbook.save(desk_book)
-    before = hashlib.sha256(open(desk_book, "rb").read()).hexdigest()
-    report = runner.run_file("bill_run", str(desk_book))
+    table.autoFilter.ref = "A1:L2"
+    workbook.save(unbilled_book)
+    before = hashlib.sha256(open(unbilled_book, "rb").read()).hexdigest()
+    report = runner.run_file("bill_run", str(unbilled_book))
     assert report.status == "failed" and report.problems[0].code == "extra_columns"
     assert "催收员备注" in report.problems[0].message
-    assert hashlib.sha256(open(desk_book, "rb").read()).hexdigest() == before
+    assert hashlib.sha256(open(unbilled_book, "rb").read()).hexdigest() == before
+
+
+def test_bills_already_in_the_period_keep_their_ids_and_what_they_received(desk_book):
+    """The small desk's March bills came from the old system, one per fee item."""
+    edit(desk_book, "Bills", {(3, "PaidAmount"): 34.50, (3, "Status"): "已缴清"})
+    report = runner.run_file("bill_run", str(desk_book))
+    bills = read(desk_book, "Bills").set_index("BillID")
+    # C000102 had one bill, B2026030002: re-made under the same ID, the 34.50 received kept
+    assert (bills.loc["B2026030002", "Amount"], bills.loc["B2026030002", "PaidAmount"]) == (3450, 3450)
+    assert bills.loc["B2026030002", "Status"] == "paid"
+    # C000101 had two (water, property): kept as they were, and the officer is told
+    assert {"B2026030001", "B2026030005"} <= set(bills.index) and "B202603C000101" not in bills.index
+    kept = next(p for p in report.problems if p.code == "bills_kept")
+    assert (kept.value, kept.severity) == ("C000101", "warning")
+    assert len(bills) == 5
+
+
+def test_a_usage_row_entered_twice_is_never_billed_twice(unbilled_book):
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(unbilled_book, keep_vba=True)
+    sheet = workbook["抄表用量"]
+    sheet.append([c.value for c in sheet[3]])  # C000102's water row pasted again, as row 7
+    sheet.tables["Usage"].ref = "A1:K7"
+    workbook.save(unbilled_book)
+    report = runner.run_file("bill_run", str(unbilled_book))
+    problem = next(p for p in report.problems if p.code == "duplicate_usage")
+    assert (problem.row, problem.blocking) == (7, True)
+    assert "B202603C000102" not in set(read(unbilled_book, "Bills")["BillID"])
+
+
+def test_a_customer_is_billed_whole_or_not_at_all(unbilled_book):
+    edit(unbilled_book, "Usage", {(2, "CurrReading"): 90.0})  # C000101's water reading went back
+    runner.run_file("bill_run", str(unbilled_book))
+    bills = read(unbilled_book, "Bills")
+    assert "B202603C000101" not in set(bills["BillID"])  # not a property-only bill either
+    assert len(bills) == 3

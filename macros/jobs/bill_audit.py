@@ -25,11 +25,8 @@ def run(book) -> runner.Report:
     book.progress(1, 3, book.sheet_name("Bills"))
     versions, tariff_problems = tariffs.compile_tariffs(tariff_frame, lang, book.sheet_name("Tariffs"))
     found += tariff_problems
-    priced, _ = billing.usage_for_period(usage, customers, period, lang, book.sheet_name("Usage"),
-                                         book.sheet_name("Customers"))
-    lines, line_problems = tariffs.charge_lines(versions, priced, lang=lang, sheet=book.sheet_name("Usage"))
-    refused = billing.customers_with_problems(priced, line_problems, book.sheet_name("Usage"))
-    expected = lines[~lines["CustomerID"].isin(refused)].groupby("CustomerID")["Amount"].sum()
+    expected = billing.expected_amounts(versions, usage, customers, period, lang, book.sheet_name("Usage"),
+                                        book.sheet_name("Customers"))
     book.progress(2, 3, book.sheet_name("BillAudit"))
     findings = pd.concat([
         auditing.meter_rollbacks(usage, period, lang),

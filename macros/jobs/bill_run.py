@@ -30,20 +30,27 @@ def run(book) -> runner.Report:
     versions, tariff_problems = tariffs.compile_tariffs(tariff_frame, lang, book.sheet_name("Tariffs"))
     found += tariff_problems
     book.progress(1, 4, book.sheet_name("Usage"))
-    priced_usage, usage_problems = billing.usage_for_period(usage, customers, settings.period, lang,
-                                                             book.sheet_name("Usage"), book.sheet_name("Customers"))
+    usage_sheet = book.sheet_name("Usage")
+    period_usage, usage_problems = billing.usage_for_period(usage, customers, settings.period, lang, usage_sheet,
+                                                            book.sheet_name("Customers"))
     found += usage_problems
-    lines, line_problems = tariffs.charge_lines(versions, priced_usage, lang=lang, sheet=book.sheet_name("Usage"))
+    lines, line_problems = tariffs.charge_lines(versions, period_usage, lang=lang, sheet=usage_sheet)
     found += line_problems
     book.progress(2, 4, book.sheet_name("Bills"))
-    refused = billing.customers_with_problems(priced_usage, found, book.sheet_name("Usage"))
-    new_bills, new_lines = billing.make_bills(lines, priced_usage, customers, settings, refused, lang)
+    ids, several = billing.existing_ids(bills, settings.period)
+    for customer in sorted(several):
+        rows = bills[(bills["Period"] == settings.period) & (bills["CustomerID"] == customer)]
+        found.append(problems.make("bills_kept", lang, sheet=book.sheet_name("Bills"), row=int(rows.index[0]),
+                                   column=layout.table("Bills").column("CustomerID").header(lang), value=customer,
+                                   count=len(rows), severity=problems.WARNING))
+    held = billing.customers_with_problems(usage, found, usage_sheet) | several
+    new_bills, new_lines = billing.make_bills(lines, period_usage, settings, held, ids, lang)
     all_bills = billing.replace_period(bills, new_bills, settings.period)
     all_lines = billing.replace_lines(old_lines, new_lines, settings.period)
     book.progress(3, 4, layout.table("BillLines").sheet_name(lang))
     book.write("Bills", all_bills)
     book.write("BillLines", all_lines)
     book.progress(4, 4, "")
-    counts = {"bills": len(new_bills), "lines": len(new_lines), "rows": len(priced_usage),
+    counts = {"bills": len(new_bills), "lines": len(new_lines), "rows": len(period_usage), "held": len(held),
               "amount_fen": int(new_bills["Amount"].sum()) if len(new_bills) else 0}
     return runner.Report(job.key, counts=counts, problems=tuple(found), written=("Bills", "BillLines"))

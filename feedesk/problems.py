@@ -118,6 +118,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "no new bill, so nothing is charged twice. Delete the duplicate; after a meter change, enter the two "
         "meters' usage as one row.",
     ),
+    "no_proposal": (
+        "“收费标准”中没有拟调整的版本（“拟调整”为是，或生效日期晚于截止日期），调价影响全部为零。请先录入拟调整的价格。",
+        "Tariffs has no proposed version (Proposed = yes, or a start after the as-of date), so every impact is "
+        "zero. Enter the proposed prices first.",
+    ),
+    "peer_tiers_unusable": (
+        "城市“{value}”的阶梯不完整或上限重复，无法比较，已跳过。请检查该城市各阶梯的上限和单价。",
+        "The tiers of '{value}' are incomplete or repeat a bound, so the city was left out. Check its tier bounds "
+        "and prices.",
+    ),
     "bills_kept": (
         "客户 {value} 本期已有 {count} 张账单（按费用项目分开），出账作业保留它们，不重新出账。",
         "Customer {value} already has {count} bills this period (one per fee item); the bill run keeps them and "

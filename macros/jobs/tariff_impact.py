@@ -25,15 +25,18 @@ def run(book) -> runner.Report:
     versions, tariff_problems = tariffs.compile_tariffs(tariff_frame, lang, book.sheet_name("Tariffs"))
     found += tariff_problems
     usage_sheet = book.sheet_name("Usage")
-    changing = {v.code for v in versions if v.proposed or v.effective_from > settings.as_of}
-    year = impact.last_months(usage, settings.period)
-    year = year[year["TariffCode"].isin(changing)]  # the bills the proposal changes
+    changing = {v.code for v in versions if impact.is_proposal(v, settings.as_of)}
+    if not changing:
+        found.append(problems.make("no_proposal", lang, sheet=book.sheet_name("Tariffs"),
+                                   severity=problems.WARNING))
+    months = impact.last_months(billing.with_household_and_year(usage, customers), settings.period)
+    months = months[months["TariffCode"].isin(changing)]  # the bills the proposal changes
     book.progress(1, 4, book.sheet_name("Impact"))
-    current_lines, line_problems = tariffs.charge_lines(impact.as_of_pricing(versions, settings.as_of, False), year,
-                                                        lang=lang, sheet=usage_sheet)
-    proposed_lines, _ = tariffs.charge_lines(impact.as_of_pricing(versions, settings.as_of, True), year,
+    in_force = impact.as_of_pricing(versions, settings.as_of, False)
+    current_lines, line_problems = tariffs.charge_lines(in_force, months, lang=lang, sheet=usage_sheet)
+    proposed_lines, _ = tariffs.charge_lines(impact.as_of_pricing(versions, settings.as_of, True), months,
                                              lang=lang, sheet=usage_sheet)
-    found += [p for p in line_problems if p.row in set(year.index)]
+    found += line_problems
     type_labels = {c.code: c.label(lang) for c in layout.CUSTOMER_TYPES}
     table = impact.compare(impact.per_customer(current_lines), impact.per_customer(proposed_lines), customers,
                            settings.notice_rate, lang, type_labels)
@@ -42,18 +45,19 @@ def run(book) -> runner.Report:
 
     book.progress(3, 4, book.sheet_name("PeerComparison"))
     comparisons = []
-    in_force = impact.as_of_pricing(versions, settings.as_of, False)
     as_of_period = f"{settings.as_of.year:04d}-{settings.as_of.month:02d}"
     for fee_item in impact.PROFILES:
         profile = impact.our_profile_usage(in_force, as_of_period, fee_item)
         lines, _ = tariffs.charge_lines(in_force, profile, lang=lang, sheet=usage_sheet)
         label = billing.FEE_LABELS[fee_item][0 if lang == "zh" else 1]
-        comparisons.append(impact.comparison(impact.per_customer(lines), impact.peer_bills(peers, fee_item,
-                                                                                            settings.as_of),
-                                             fee_item, lang, label))
+        peer, unusable = impact.peer_bills(peers, fee_item, settings.as_of)
+        for row, city in unusable:
+            found.append(problems.make("peer_tiers_unusable", lang, sheet=book.sheet_name("PeerTariffs"), row=row,
+                                       column=layout.table("PeerTariffs").column("City").header(lang), value=city))
+        comparisons.append(impact.comparison(impact.per_customer(lines), peer, fee_item, lang, label))
     book.write("PeerComparison", pd.concat(comparisons, ignore_index=True))
     book.progress(4, 4, "")
     total = table.iloc[0]
-    counts = {"customers": int(total["Customers"]), "rows": len(year), "change_fen": int(total["Change"]),
+    counts = {"customers": int(total["Customers"]), "rows": len(months), "change_fen": int(total["Change"]),
               "notices": int((table["Scope"] == "notice").sum())}
     return runner.Report(job.key, counts=counts, problems=tuple(found), written=("Impact", "PeerComparison"))

@@ -100,31 +100,38 @@ def missing_readings(usage: pd.DataFrame, customers: pd.DataFrame, period: str, 
 
 
 def duplicate_bills(bills: pd.DataFrame, period: str, lang: str) -> pd.DataFrame:
-    rows = bills[bills["Period"] == period]
-    key = rows["FeeItem"].fillna("")
-    counts = rows.groupby([rows["CustomerID"], key]).size()
-    records = []
-    for (customer, _), count in counts[counts > 1].items():
-        for row, bill in zip(rows.index[rows["CustomerID"] == customer], rows["BillID"][rows["CustomerID"] == customer]):
-            records.append(dict(BillID=bill, CustomerID=customer, Period=period, Reason="duplicate_bill",
-                                Explanation=_text("duplicate_bill", lang, count=int(count)), SourceRow=row))
-    return _findings(records)
+    """Two live bills for the same customer, period and fee item (blank: a bill of all items)."""
+    rows = bills[(bills["Period"] == period) & (bills["Status"] != "cancelled")]
+    item = rows["FeeItem"].astype(object).fillna("")
+    keys = pd.DataFrame({"customer": rows["CustomerID"].astype(object), "item": item}, index=rows.index)
+    twice = keys.duplicated(keep=False)
+    # a bill of all items next to an item's own bill charges that item twice as well
+    whole = set(keys.loc[keys["item"] == "", "customer"])
+    twice |= keys["customer"].isin(whole) & (keys["item"] != "")
+    hit = rows[twice.to_numpy()]
+    size = keys[twice.to_numpy()].groupby("customer")["item"].transform("size")
+    return _findings([dict(BillID=bill, CustomerID=customer, Period=period, Reason="duplicate_bill",
+                           Explanation=_text("duplicate_bill", lang, count=int(count)), SourceRow=row)
+                      for row, bill, customer, count in zip(hit.index, hit["BillID"], hit["CustomerID"], size)])
 
 
 def amount_mismatches(bills: pd.DataFrame, expected: pd.Series, period: str, lang: str) -> pd.DataFrame:
-    """Bills whose amount differs from the recomputation (`expected`: fen by customer)."""
-    rows = bills[(bills["Period"] == period) & bills["CustomerID"].isin(expected.index)]
-    totals = rows.groupby("CustomerID")["Amount"].sum()
-    records = []
-    for row, bill, customer in zip(rows.index, rows["BillID"], rows["CustomerID"]):
-        want, have = int(expected[customer]), int(totals[customer])
-        if want != have:
-            records.append(dict(BillID=bill, CustomerID=customer, Period=period, Reason="amount_mismatch",
-                                Explanation=_text("amount_mismatch", lang, actual=money.format_yuan(have),
-                                                  expected=money.format_yuan(want),
-                                                  difference=money.format_yuan(have - want)),
-                                Expected=want, Actual=have, SourceRow=row))
-    return _findings(records)
+    """Live bills whose amount differs from the recomputation (`expected`: fen by customer)."""
+    rows = bills[(bills["Period"] == period) & (bills["Status"] != "cancelled")
+                 & bills["CustomerID"].isin(expected.index)]
+    customers = rows["CustomerID"].astype(object)
+    have = rows.groupby(customers)["Amount"].sum().astype("int64")
+    want = expected.astype("int64")
+    actual = customers.map(have).to_numpy()
+    target = customers.map(want).to_numpy()
+    differs = actual != target
+    return _findings([dict(BillID=bill, CustomerID=customer, Period=period, Reason="amount_mismatch",
+                           Explanation=_text("amount_mismatch", lang, actual=money.format_yuan(int(a)),
+                                             expected=money.format_yuan(int(w)),
+                                             difference=money.format_yuan(int(a) - int(w))),
+                           Expected=int(w), Actual=int(a), SourceRow=row)
+                      for row, bill, customer, a, w in zip(rows.index[differs], rows["BillID"][differs],
+                                                           customers[differs], actual[differs], target[differs])])
 
 
 def _n(value) -> str:

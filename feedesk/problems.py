@@ -244,6 +244,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "收费标准“{tariff}”的“{column}”是 {value}，用量最多精确到 3 位小数。请改为最多 3 位小数。",
         "Tariff '{tariff}': '{column}' is {value}; quantities go to 3 decimals at most. Round it to 3 decimals.",
     ),
+    "tariff_vat_rate": (
+        "收费标准“{tariff}”的增值税率 {value} 不在 0 到 1 之间。税率 13% 请填 13% 或 0.13，不要填 13。",
+        "Tariff '{tariff}': VAT rate {value} is not between 0 and 1. Enter 13% as 13% or 0.13, not 13.",
+    ),
     "tariff_negative": (
         "收费标准“{tariff}”的“{column}”不能为负数（{value}）。请改正。",
         "Tariff '{tariff}': '{column}' must not be negative ({value}). Correct it.",

@@ -379,8 +379,13 @@ def _compile_version(code, component, season, effective_from, proposed, members,
     if rounding_code not in _ROUNDINGS:
         report("not_in_list", first, "Rounding", rounding_code, allowed=", ".join(_ROUNDINGS))
     vat_rate = values["VATRate"] if values["VATRate"] is not None else Decimal(0)
+    if not Decimal(0) <= vat_rate < Decimal(1):  # 13 meant as 13% would bill VAT of 13 times the charge
+        report("tariff_vat_rate", first, "VATRate", vat_rate)
     vat_included = True if values["VATIncluded"] is None else bool(values["VATIncluded"])
     fixed_fee = 0 if values["FixedFee"] is None else int(values["FixedFee"])
+    for key, fen in (("FixedFee", fixed_fee), ("MinCharge", min_charge), ("MaxCharge", max_charge)):
+        if fen is not None and fen < 0:
+            report("tariff_negative", first, key, money.fen_to_yuan(fen))
 
     tiers = []
     for member in members:
@@ -388,6 +393,8 @@ def _compile_version(code, component, season, effective_from, proposed, members,
         upper = None if cells["UpperBound"] is None else money.to_decimal(cells["UpperBound"])
         price = None if cells["UnitPrice"] is None else money.to_decimal(cells["UnitPrice"])
         tiers.append(Tier(member["tier"], upper, price))
+        if price is not None and price < 0:
+            report("tariff_negative", member["row"], "UnitPrice", price)
         if upper is not None and _decimal_places(upper) > _QUANTITY_PLACES:
             report("tariff_too_many_decimals", member["row"], "UpperBound", upper)
     if model in PRICED_MODELS:

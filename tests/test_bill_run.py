@@ -176,3 +176,14 @@ def test_a_customer_is_billed_whole_or_not_at_all(unbilled_book):
     bills = read(unbilled_book, "Bills")
     assert "B202603C000101" not in set(bills["BillID"])  # not a property-only bill either
     assert len(bills) == 3
+
+
+def test_the_audit_names_each_duplicate_once():
+    from feedesk import auditing
+
+    bills = pd.DataFrame({
+        "BillID": ["B1", "B2", "B3", "B4", "B5", "B6"], "CustomerID": ["C1", "C1", "C1", "C1", "C1", "C2"],
+        "Period": ["2026-03"] * 6, "FeeItem": ["water", "water", "electricity", "electricity", "property", None],
+        "Status": ["open", "open", "open", "cancelled", "open", "open"]})
+    found = auditing.duplicate_bills(bills, "2026-03", "zh")
+    assert found["BillID"].tolist() == ["B1", "B2"]  # the cancelled second electricity bill is no duplicate

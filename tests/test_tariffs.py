@@ -892,3 +892,15 @@ def test_numbers_too_large_for_int64_fall_back_to_python_integers():
     assert ours == reference_lines(versions, usage)
     # 9,876,543,219 blocks of 0.001 x 987,654.321 yuan = 9,754,610,586,788,599.299 yuan
     assert ours[-2][-1] == 975461058678859930
+
+
+def test_a_vat_rate_of_13_and_negative_prices_are_problems():
+    frame = tariff_table("""
+        TariffCode | FeeItem | Model    | Tier | UnitPrice | VATRate | VATIncluded | EffectiveFrom
+        W          | water   | per_unit | 1    | 3.45      | 13      | no          | 2026-01-01
+        E          | water   | per_unit | 1    | -0.50     | 0.13    | no          | 2026-01-01
+        """)
+    versions, found = compile_tariffs(frame, "zh", "收费标准")
+    assert sorted((p.code, p.row) for p in found) == [("tariff_negative", 3), ("tariff_vat_rate", 2)]
+    assert "不要填 13" in next(p for p in found if p.code == "tariff_vat_rate").message
+    assert versions == ()  # a tariff with an error prices nothing, rather than something wrong

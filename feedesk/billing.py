@@ -2,7 +2,8 @@
 
 Pure functions over typed frames (money in integer fen); nothing here reads the clock or
 touches a workbook. A customer is billed whole or not at all: if any of their usage rows for
-the period has a problem, the customer keeps whatever bill the period already had.
+the period has a problem, the customer keeps whatever bill the period already had. A closed
+customer with readings in the period (the month they moved out) gets a final bill.
 """
 
 from __future__ import annotations
@@ -78,9 +79,8 @@ def usage_for_period(usage: pd.DataFrame, customers: pd.DataFrame, period: str, 
     twice = current.duplicated(["CustomerID", "TariffCode"], keep="first")
     report(twice, "duplicate_usage", "TariffCode", current["TariffCode"], period=period)
 
-    closed = ~unknown & ~status.isin(BILLED_STATUSES)
-    report(closed, "closed_customer", "CustomerID", current["CustomerID"], severity=problems.WARNING)
-    priced = current[~closed]
+    # a closed customer with readings this period gets its final bill
+    priced = current
     billed = customers[customers["Status"].isin(BILLED_STATUSES)]
     without = billed[~billed["CustomerID"].isin(current["CustomerID"])]
     for row, customer in zip(without.index, without["CustomerID"]):

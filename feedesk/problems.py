@@ -106,11 +106,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Customer {value} is not in the Customers table; this row is not billed. Add the customer first or "
         "correct the ID.",
     ),
-    "closed_customer": (
-        "客户 {customer} 已销户，但本期有用量记录，未出账。若客户仍在用，请把状态改回“正常”。",
-        "Customer {customer} is closed but has usage this period; not billed. If the customer is still supplied, "
-        "set the status back to active.",
-    ),
     "duplicate_usage": (
         "客户 {customer} 在账期 {period} 的收费标准 {value} 有重复的抄表行，该客户本期不出新账单，以免重复收费。"
         "请删除重复行；换表时把两块表的用量合并为一行。",

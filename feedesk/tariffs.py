@@ -963,26 +963,31 @@ def _price_part(priced: _Priced, group: _Group, first_day: int, days: int, days_
                                  priced.price_floats[index], amount, version_from))
             total[hit] += amount
 
+    def share(fen: int) -> int:
+        """This part's share of a per-period amount, cut so that the parts add up to it exactly."""
+        return (_round_div_int(fen * (first_day + days), days_in_month, mode)
+                - _round_div_int(fen * first_day, days_in_month, mode))
+
     if version.fixed_fee:
-        fixed = _round_div_int(version.fixed_fee * part_days, period_days, mode)
+        fixed = share(version.fixed_fee)
         amount = np.full(size, fixed, dtype=np.int64)
         blocks.append(_Block(positions, component, 1, 0, part_days / period_days, version.fixed_fee / 100,
                              amount, version_from))
         total += fixed
     if version.min_charge is not None:
-        share = _round_div_int(version.min_charge * part_days, period_days, mode)
-        top_up = share - total
+        floor = share(version.min_charge)
+        top_up = floor - total
         hit = top_up > 0
         if hit.any():
             blocks.append(_Block(positions[hit], component, 2, 0, np.nan, np.nan, top_up[hit], version_from))
-            total = np.where(hit, share, total)
+            total = np.where(hit, floor, total)
     if version.max_charge is not None:
-        share = _round_div_int(version.max_charge * part_days, period_days, mode)
-        cap = share - total
+        ceiling = share(version.max_charge)
+        cap = ceiling - total
         hit = cap < 0
         if hit.any():
             blocks.append(_Block(positions[hit], component, 3, 0, np.nan, np.nan, cap[hit], version_from))
-            total = np.where(hit, share, total)
+            total = np.where(hit, ceiling, total)
     if not version.vat_included and priced.vat:
         numerator, denominator = priced.vat.numerator, priced.vat.denominator
         base = total if _fits(_max_abs(total), abs(numerator)) else total.astype(object)

@@ -731,17 +731,22 @@ def reference_part(v, row, component, quantity, persons, ytd, before, days, days
                 amount = reference_round(units * Fraction(tier.price), mode)
                 line("tier", tier.number, amount)
                 total += amount
+    def part_of(fen):
+        """The part's share of a per-period amount: cut so the parts add up to it exactly."""
+        return (reference_round(Fraction(fen, 100) * Fraction(before + days, days_in_month), mode)
+                - reference_round(Fraction(fen, 100) * Fraction(before, days_in_month), mode))
+
     if v.fixed_fee:
-        amount = reference_round(Fraction(v.fixed_fee, 100) * share, mode)
+        amount = part_of(v.fixed_fee)
         line("fixed", None, amount)
         total += amount
     if v.min_charge is not None:
-        floor = reference_round(Fraction(v.min_charge, 100) * share, mode)
+        floor = part_of(v.min_charge)
         if floor > total:
             line("minimum", None, floor - total)
             total = floor
     if v.max_charge is not None:
-        ceiling = reference_round(Fraction(v.max_charge, 100) * share, mode)
+        ceiling = part_of(v.max_charge)
         if ceiling < total:
             line("maximum", None, ceiling - total)
             total = ceiling
@@ -904,3 +909,19 @@ def test_a_vat_rate_of_13_and_negative_prices_are_problems():
     assert sorted((p.code, p.row) for p in found) == [("tariff_negative", 3), ("tariff_vat_rate", 2)]
     assert "不要填 13" in next(p for p in found if p.code == "tariff_vat_rate").message
     assert versions == ()  # a tariff with an error prices nothing, rather than something wrong
+
+
+def test_a_fixed_fee_split_by_a_price_change_still_adds_up_to_the_fee():
+    """5.01 a month, a new version from the 16th of a 30-day month: 2.51 + 2.50, not 2.51 twice."""
+    frame = tariff_table("""
+        TariffCode | FeeItem | Model | Tier | FixedFee | EffectiveFrom | EffectiveTo
+        F          | water   | fixed | 1    | 5.01     | 2026-01-01    | 2026-04-15
+        F          | water   | fixed | 1    | 5.01     | 2026-04-16    |
+        """)
+    versions, found = compile_tariffs(frame, "zh", "收费标准")
+    assert found == ()
+    lines, _ = charge_lines(versions, usage_table("""
+        CustomerID | TariffCode | Period  | Quantity
+        C1         | F          | 2026-04 | 1
+        """))
+    assert lines["Amount"].tolist() == [251, 250]

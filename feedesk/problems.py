@@ -113,6 +113,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "no new bill, so nothing is charged twice. Delete the duplicate; after a meter change, enter the two "
         "meters' usage as one row.",
     ),
+    "import_no_file": (
+        "没有选择要导入的文件。请点导入按钮选择对账单，或在命令行写明文件：feedesk import payments 文件 工作簿.xlsm。",
+        "No file to import was chosen. Click the import button and pick the statement, or name it on the command "
+        "line: feedesk import payments FILE Book.xlsm.",
+    ),
+    "import_unknown_profile": (
+        "没有名为“{value}”的导入方案。可用的方案：{known}。请在“导入方案”中登记，或改用其中之一。",
+        "There is no import profile named '{value}'. Known profiles: {known}. Record it in Import profiles or use "
+        "one of these.",
+    ),
     "no_proposal": (
         "“收费标准”中没有拟调整的版本（“拟调整”为是，或生效日期晚于截止日期），调价影响全部为零。请先录入拟调整的价格。",
         "Tariffs has no proposed version (Proposed = yes, or a start after the as-of date), so every impact is "

@@ -24,6 +24,7 @@ class Settings:
     aging_bounds: tuple[int, ...] = DEFAULT_AGING_BOUNDS
     match_tolerance: int = 5  # fen
     notice_rate: float = 0.1  # a bill rising more than this gets a price-change notice
+    import_file: str = ""  # the statement an import button picked
 
     @property
     def lang(self) -> str:
@@ -46,6 +47,7 @@ FIELDS = {
     "AgingBounds": "aging_bounds",
     "MatchTolerance": "match_tolerance",
     "NoticeRate": "notice_rate",
+    "ImportFile": "import_file",
 }
 
 

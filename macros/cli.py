@@ -29,8 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="run one job on a workbook",
                               description="Run one job on a workbook file and save the results into it. "
                                           "Exit 0: no errors; 1: problems found (listed); 2: the job could not run.")
-    run.add_argument("job", choices=[j.key.replace("_", "-") for j in registry.JOBS], metavar="JOB",
-                     help="one of: " + ", ".join(j.key.replace("_", "-") for j in registry.JOBS))
+    runnable = [j.key.replace("_", "-") for j in registry.JOBS if not j.asks_for_file]
+    run.add_argument("job", choices=runnable, metavar="JOB", help="one of: " + ", ".join(runnable)
+                     + " (imports: feedesk import)")
     run.add_argument("book", metavar="BOOK.xlsm")
     run.add_argument("--limit", type=int, default=50, help="problems to print (default 50; all are in the sheet)")
 
@@ -43,10 +44,20 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--start", default="2026-01", metavar="YYYY-MM", help="first billing period (2026-01)")
 
+    importer = commands.add_parser("import", help="import a statement export into the workbook",
+                                   description="Import a WeChat Pay, Alipay or bank statement export into Payments "
+                                               "(KIND payments) or Bank statement (KIND bank). Exit codes as for run.")
+    importer.add_argument("kind", choices=("payments", "bank"), metavar="KIND", help="payments or bank")
+    importer.add_argument("file", metavar="FILE", help="the export: .csv, .xlsx or .zip")
+    importer.add_argument("book", metavar="BOOK.xlsm")
+    importer.add_argument("--profile", help="an import profile (wechat, alipay, bank_generic or one saved in "
+                                            "Import profiles); default: the first whose headers the file has")
+    importer.add_argument("--limit", type=int, default=50, help="problems to print (default 50)")
+
     commands.add_parser("jobs", help="list the jobs", description="List the jobs, in the order of a month's close.")
 
     args = parser.parse_args(argv)
-    return {"new": _new, "run": _run, "demo": _demo, "jobs": _jobs}[args.command](args)
+    return {"new": _new, "run": _run, "import": _import, "demo": _demo, "jobs": _jobs}[args.command](args)
 
 
 def _new(args) -> int:
@@ -62,6 +73,13 @@ def _new(args) -> int:
 
 def _run(args) -> int:
     report = runner.run_file(args.job, args.book, progress=progress.Bar())
+    print_report(report, args.limit)
+    return exit_code(report)
+
+
+def _import(args) -> int:
+    params = {"file": os.path.abspath(args.file), "profile": args.profile}
+    report = runner.run_file(f"import_{args.kind}", args.book, progress=progress.Bar(), params=params)
     print_report(report, args.limit)
     return exit_code(report)
 

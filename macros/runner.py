@@ -40,6 +40,20 @@ class Report:
         return len(self.problems) - self.errors
 
 
+def require_settings(book, *keys: str) -> list[problems.Problem]:
+    """A blank-setting Problem for each of `keys` (e.g. AsOfDate, Period) the job cannot run without."""
+    from workbook import layout
+    from feedesk import settings as settings_module
+
+    record = book.settings()
+    found = []
+    for key in keys:
+        if getattr(record, settings_module.FIELDS[key]) in (None, ""):
+            found.append(problems.make("blank_required", book.lang, sheet=book.sheet_name("Settings"),
+                                       column=layout.SETTINGS_BY_KEY[key].label(book.lang)))
+    return found
+
+
 def resolve(job: registry.Job):
     module, _, name = job.entry.partition(":")
     return getattr(importlib.import_module(module), name)
@@ -70,11 +84,11 @@ def failed(job: registry.Job, lang: str, error: Exception, seconds: float = 0.0)
                   seconds=round(seconds, 3), note=traceback.format_exc(limit=5))
 
 
-def run_file(job_key: str, path: str, lang: str | None = None, progress=None) -> Report:
+def run_file(job_key: str, path: str, lang: str | None = None, progress=None, params: dict | None = None) -> Report:
     """Run a job headless on a workbook file and save it atomically."""
     job = registry.job(job_key)
     try:
-        with filehost.FileBook(path, lang=lang, progress=progress) as book:
+        with filehost.FileBook(path, lang=lang, progress=progress, params=params) as book:
             report = execute(book, job, file_digest(path))
             if report.status != "failed":
                 book.commit()

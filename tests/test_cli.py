@@ -14,7 +14,7 @@ from tests import office
 from workbook import build, filehost, registry
 
 
-@pytest.mark.parametrize("args", [[], ["new"], ["run"], ["demo"], ["jobs"]])
+@pytest.mark.parametrize("args", [[], ["new"], ["run"], ["import"], ["demo"], ["jobs"]])
 def test_help_everywhere(args):
     result = subprocess.run([sys.executable, "-m", "macros.cli", *args, "--help"], capture_output=True, text=True)
     assert result.returncode == 0
@@ -42,7 +42,7 @@ def test_demo_with_defaults_opens_in_libreoffice_with_the_samples_totals(tmp_pat
     path = tmp_path / "demo" / "FeeDesk.xlsm"
     expected = sample.make()  # the demo's defaults
     with filehost.FileBook(str(path), writable=False) as book:
-        assert book.read("Audit")["Job"].tolist() == [job.key for job in registry.JOBS]
+        assert book.read("Audit")["Job"].tolist() == [job.key for job in registry.JOBS if not job.asks_for_file]
         assert book.read("Problems").empty
     copy = office.convert(path, "xlsx", tmp_path / "lo")  # LibreOffice opens it and recalculates
     cells = python_calamine.CalamineWorkbook.from_path(str(copy)).get_sheet_by_name("控制台").to_python()
@@ -73,3 +73,32 @@ def test_building_twice_gives_the_same_workbook(tmp_path):
     with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
         differing = [n for n in a.namelist() if a.read(n) != b.read(n)]
     assert differing in ([], ["docProps/core.xml"])  # only the creation time may differ
+
+
+def test_importing_statements_twice_adds_each_line_once(desk_book, capsys):
+    import pathlib
+
+    samples = pathlib.Path(__file__).parent / "samples"
+    wechat = samples / "wechatpay_trade_bill.csv"
+    before = wechat.read_bytes()
+    assert cli.main(["import", "payments", str(wechat), str(desk_book)]) == 0
+    assert "imported 12" in capsys.readouterr().out
+    assert cli.main(["import", "payments", str(samples / "alipay_account_statement.zip"), str(desk_book)]) == 0
+    assert cli.main(["import", "payments", str(wechat), str(desk_book)]) == 0
+    assert "imported 0, already_there 12" in capsys.readouterr().out
+    assert cli.main(["import", "bank", str(samples / "bank_statement.xlsx"), str(desk_book)]) == 0
+    with filehost.FileBook(str(desk_book), writable=False) as book:
+        payments, bank = book.read("Payments"), book.read("BankStatement")
+    assert set(payments["Channel"]) == {"wechat", "alipay", "bank", "counter"} - {"counter"}
+    assert len(payments) == 3 + 12 + 6  # the desk's own 3, WeChat's 12 rows, Alipay's 5 payments and 1 refund
+    assert len(bank) == 15 and int(bank["Credit"].sum()) == 2_493_507  # the export's 合计: 24,935.07
+    assert wechat.read_bytes() == before  # an input file is never touched
+
+
+def test_importing_a_bank_file_as_payments_names_what_is_missing(desk_book, capsys):
+    import pathlib
+
+    bank = pathlib.Path(__file__).parent / "samples" / "bank_statement_gbk.csv"
+    assert cli.main(["import", "payments", str(bank), str(desk_book)]) == 1
+    out = capsys.readouterr().out
+    assert "bank_statement_gbk.csv" in out and "找不到表头" in out

@@ -161,8 +161,10 @@ def test_xlwings_modules_come_from_the_installed_xlwings(built_book):
 
 def test_a_sub_for_each_registered_job_and_nothing_else(built_book):
     source = modules(built_book)["FeeDesk"]
-    targets = re.findall(r'^Public Sub (\w+)\(\)\r?\n\s+RunPython "import macros; macros\.(\w+)\(\)"\r?\n',
-                         source, re.MULTILINE)
+    targets = []
+    for sub, body in re.findall(r"^Public Sub (\w+)\(\)\r?\n(.*?)^End Sub", source, re.MULTILINE | re.DOTALL):
+        targets += [(sub, key) for key in re.findall(r'^[ \t]*RunPython "import macros; macros\.(\w+)\(\)"',
+                                                    body, re.MULTILINE)]
     assert sorted(targets) == sorted((job.sub, job.key) for job in registry.JOBS)
     assert public_subs(source) == {job.sub for job in registry.JOBS} | {"FeeDeskSelfTest", "FeeDeskRegisterFunctions"}
     assert source.count('RunPython "') == len(registry.JOBS)
@@ -340,3 +342,11 @@ def test_libreoffice_runs_the_self_test_in_the_built_workbook(built_book, tmp_pa
 def test_libreoffice_runs_the_self_test_beside_xlwings_modules(small_book):
     _, book = small_book
     assert run_in_libreoffice(book, SELF_TEST, vba.SELF_TEST_NAME)["value"] == SELF_TEST_VALUE
+
+
+def test_an_import_button_asks_for_the_file_first():
+    source = vba.feedesk_module("zh")
+    body = re.search(r"Public Sub ImportPayments\(\)\r\n(.*?)End Sub", source, re.DOTALL).group(1)
+    assert "Application.GetOpenFilename(" in body
+    assert body.index('Names("ImportFile").RefersToRange.Value = chosen') < body.index("RunPython")
+    assert "If VarType(chosen) = vbBoolean Then Exit Sub" in body  # Cancel runs nothing

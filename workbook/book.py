@@ -51,8 +51,9 @@ class TableBook:
     `commit()`.
     """
 
-    def __init__(self, lang: str, progress=None):
+    def __init__(self, lang: str, progress=None, params: dict | None = None):
         self.lang = lang
+        self.params = dict(params or {})  # what the caller passes a job besides the workbook (a file)
         self.read_problems: list[problems.Problem] = []
         self._progress = progress
         self._pending: dict[str, pd.DataFrame] = {}

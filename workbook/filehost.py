@@ -36,8 +36,9 @@ def lock_path(path: str) -> str:
 
 
 class FileBook(book.TableBook):
-    def __init__(self, path: str, *, lang: str | None = None, writable: bool = True, progress=None):
-        super().__init__(lang or "zh", progress)
+    def __init__(self, path: str, *, lang: str | None = None, writable: bool = True, progress=None,
+                 params: dict | None = None):
+        super().__init__(lang or "zh", progress, params)
         self.path = os.path.realpath(path)  # save over the file a link points at, not the link
         self._lock = None
         shown = os.path.basename(path)

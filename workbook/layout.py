@@ -260,6 +260,8 @@ SETTINGS: tuple[Setting, ...] = (
             "各段上限，逗号分隔", "Upper bounds, comma separated"),
     Setting("MatchTolerance", "对账容差", "Matching tolerance", Kind.MONEY, 5,
             "差额不超过此数可自动核销", "Differences up to this are matched and flagged"),
+    Setting("ImportFile", "导入文件", "File to import", Kind.TEXT, "",
+            "“导入”按钮选择的对账单文件", "The statement file an import button picked"),
     Setting("NoticeRate", "调价通知阈值", "Price-notice threshold", Kind.RATE, 0.1,
             "账单上涨超过此比例的客户列入调价通知", "Customers whose bill rises more than this get a notice"),
 )
@@ -365,7 +367,8 @@ INPUT_TABLES: tuple[Table, ...] = (
         col("Reference", "附言/商品名称", "Reference", width=26),
         col("ChannelTxnID", "渠道流水号", "Channel txn ID", width=22),
         col("Note", "备注", "Note"),
-    ), "各渠道收款：银行、微信支付、支付宝、柜台。", "Collections by channel: bank, WeChat Pay, Alipay, counter."),
+    ), "各渠道收款：银行、微信支付、支付宝、柜台。", "Collections by channel: bank, WeChat Pay, Alipay, counter.",
+        job_written=True),
     Table("BankStatement", "银行流水", "Bank statement", Role.INPUT, (
         col("TxnID", "交易流水号", "Transaction ID", required=True, unique=True, width=22),
         col("TxnDate", "交易日期", "Date", Kind.DATE, required=True),
@@ -376,7 +379,7 @@ INPUT_TABLES: tuple[Table, ...] = (
         col("CounterpartyAccount", "对方账号", "Counterparty account", width=22),
         col("Summary", "摘要", "Summary"),
         col("Memo", "附言", "Memo", width=26),
-    ), "银行对账单明细。", "Bank statement lines."),
+    ), "银行对账单明细。", "Bank statement lines.", job_written=True),
     Table("GL", "财务总账", "GL", Role.INPUT, (
         col("Period", "账期", "Period", Kind.PERIOD, required=True),
         col("Account", "科目代码", "Account", required=True),

@@ -24,6 +24,7 @@ class Job:
     steps_en: tuple[str, ...]
     reads: tuple[str, ...]
     writes: tuple[str, ...]
+    asks_for_file: bool = False  # its button first asks the officer to pick a file (ImportFile)
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -146,6 +147,57 @@ JOBS: tuple[Job, ...] = (
         ),
         reads=("Settings", "Tariffs", "Customers", "Usage", "PeerTariffs"),
         writes=("Impact", "PeerComparison"),
+    ),
+    Job(
+        key="import_payments",
+        sub="ImportPayments",
+        entry="macros.jobs.import_statement:import_payments",
+        zh="导入收款",
+        en="Import payments",
+        about_zh="把微信支付交易账单、支付宝账务明细（csv 或 zip）导入“收款记录”。按收款编号去重，重复导入不会重复记录；"
+                 "退款记为负数，支付宝手续费并入对应收款；文件末尾的合计行用来核对。",
+        about_en="Imports WeChat Pay trade bills and Alipay account statements (csv or zip) into Payments. Rows are "
+                 "keyed by payment ID, so importing a file twice adds nothing twice; refunds become negative, "
+                 "Alipay fees join their payment; the file's own totals are checked.",
+        steps_zh=(
+            "从微信支付商户平台或支付宝下载对账单（不要用 Excel 打开后另存）。",
+            "点“导入收款”，选择文件（或命令行 feedesk import payments 文件 工作簿.xlsm）。",
+            "新记录追加到“收款记录”；合计不符、金额或日期有误的行列在“问题清单”。",
+            "其他格式：在“导入方案”中登记列对应关系，命令行用 --profile 方案名称。",
+        ),
+        steps_en=(
+            "Download the statement from the WeChat Pay merchant platform or Alipay (don't re-save it in Excel).",
+            "Click 'Import payments' and pick the file (or: feedesk import payments FILE Book.xlsm).",
+            "New rows are added to Payments; mismatched totals and bad amounts or dates go to Problems.",
+            "Other layouts: record the column mapping in Import profiles; on the command line use --profile NAME.",
+        ),
+        reads=("Settings", "Payments", "ImportProfiles"),
+        writes=("Payments",),
+        asks_for_file=True,
+    ),
+    Job(
+        key="import_bank",
+        sub="ImportBank",
+        entry="macros.jobs.import_statement:import_bank",
+        zh="导入银行流水",
+        en="Import bank lines",
+        about_zh="把网上银行导出的交易明细（csv 或 xlsx，GBK 或 UTF-8）导入“银行流水”。按交易流水号去重；"
+                 "表头前的说明行和表尾的合计行自动跳过并用于核对。",
+        about_en="Imports online-banking transaction exports (csv or xlsx, GBK or UTF-8) into Bank statement. "
+                 "Keyed by transaction ID; lines above the header and total lines below are skipped and checked.",
+        steps_zh=(
+            "从网上银行导出交易明细。",
+            "点“导入银行流水”，选择文件（或命令行 feedesk import bank 文件 工作簿.xlsm）。",
+            "新流水追加到“银行流水”；问题列在“问题清单”。",
+        ),
+        steps_en=(
+            "Export the transaction details from online banking.",
+            "Click 'Import bank lines' and pick the file (or: feedesk import bank FILE Book.xlsm).",
+            "New lines are added to Bank statement; problems go to the Problems sheet.",
+        ),
+        reads=("Settings", "BankStatement", "ImportProfiles"),
+        writes=("BankStatement",),
+        asks_for_file=True,
     ),
 )
 

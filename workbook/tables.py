@@ -470,9 +470,6 @@ def type_settings(values: dict[str, tuple[int, object]], lang: str, sheet: str):
     for key, field in settings_module.FIELDS.items():
         spec = layout.SETTINGS_BY_KEY[key]
         if key not in values or values[key][1] in (None, ""):
-            if spec.required:
-                found.append(problems.make("blank_required", lang, sheet=sheet, row=values.get(key, (None,))[0],
-                                           column=spec.label(lang)))
             continue
         row, value = values[key]
         try:

@@ -27,7 +27,8 @@ from workbook import package, registry
 
 UDF_PACKAGE = "xlfuncs"  # the module xlwings.conf names under "UDF Modules"
 CATEGORY = "FeeDesk"  # the Function Wizard's category of our functions
-SELF_TEST_NAME = "FeeDeskSelfTest"  # the defined name of the cell FeeDeskSelfTest writes into
+SELF_TEST_NAME = "FeeDeskSelfTest"
+IMPORT_FILE_NAME = "ImportFile"  # the setting cell an import job's Sub fills with the chosen file  # the defined name of the cell FeeDeskSelfTest writes into
 # Module sources are stored in the project's code page. pyOpenVBA's new project says 1252, which has
 # no Chinese; 936 (GBK) is what Excel on Chinese Windows writes. Text the user sees at run time is
 # built from UTF-16 codes instead (FeeDeskText), so it is right under any Windows code page.
@@ -122,13 +123,16 @@ def feedesk_module(lang: str) -> str:
     for job in registry.JOBS:
         if not _IDENTIFIER.fullmatch(job.sub):
             raise ValueError(f"job {job.key}: {job.sub!r} is not a VBA Sub name")
-        lines += [
-            f"' {job.label(lang)}: {_one_line(job.about(lang))}",
-            f"Public Sub {job.sub}()",
-            f'    RunPython "import macros; macros.{job.key}()"',
-            "End Sub",
-            "",
-        ]
+        lines += [f"' {job.label(lang)}: {_one_line(job.about(lang))}", f"Public Sub {job.sub}()"]
+        if job.asks_for_file:  # the officer picks the export; the job reads its path from the ImportFile cell
+            lines += [
+                "    Dim chosen As Variant",
+                f'    chosen = Application.GetOpenFilename("CSV, Excel, ZIP (*.csv;*.xlsx;*.xls;*.zip),'
+                f'*.csv;*.xlsx;*.xls;*.zip", 1, {_vba_text(job.label(lang))})',
+                "    If VarType(chosen) = vbBoolean Then Exit Sub",
+                f'    ThisWorkbook.Names("{IMPORT_FILE_NAME}").RefersToRange.Value = chosen',
+            ]
+        lines += [f'    RunPython "import macros; macros.{job.key}()"', "End Sub", ""]
     lines += [
         "' 自检，不需要 Python：在名为 FeeDeskSelfTest 的单元格写入 \"FeeDesk VBA OK 42\"。",
         "' Self-test that needs no Python: writes \"FeeDesk VBA OK 42\" into the cell named FeeDeskSelfTest.",

@@ -19,7 +19,7 @@ def run(book) -> runner.Report:
     usage = book.read("Usage")
     bills = book.read("Bills")
     tariff_frame = book.read("Tariffs")
-    found = list(book.read_problems)
+    found = list(book.read_problems) + runner.require_settings(book, "Period")
     if period is None or problems.has_blocking(found):
         return runner.Report(job.key, problems=tuple(found))
     book.progress(1, 3, book.sheet_name("Bills"))

@@ -23,7 +23,7 @@ def run(book) -> runner.Report:
     usage = book.read("Usage")
     bills = book.read("Bills")
     old_lines = book.read("BillLines")
-    found = list(book.read_problems)
+    found = list(book.read_problems) + runner.require_settings(book, "Period")
     if settings.period is None or problems.has_blocking(found):
         return runner.Report(job.key, problems=tuple(found))
 

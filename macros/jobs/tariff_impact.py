@@ -19,7 +19,7 @@ def run(book) -> runner.Report:
     customers = book.read("Customers")
     usage = book.read("Usage")
     peers = book.read("PeerTariffs")
-    found = list(book.read_problems)
+    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate", "Period")
     if settings.period is None or settings.as_of is None or problems.has_blocking(found):
         return runner.Report(job.key, problems=tuple(found))
     versions, tariff_problems = tariffs.compile_tariffs(tariff_frame, lang, book.sheet_name("Tariffs"))

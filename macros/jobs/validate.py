@@ -20,7 +20,7 @@ def run(book) -> runner.Report:
         book.progress(done, len(inputs), book.sheet_name(key))
         frames[key] = book.read(key)
     book.progress(len(inputs), len(inputs), "")
-    found = list(book.read_problems)
+    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate", "Period")
     found += tables.check_references(frames, lang)
     for key in ESSENTIAL:
         if frames[key].empty and not any(p.code == "missing_table" and p.sheet == book.sheet_name(key) for p in found):

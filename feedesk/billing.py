@@ -13,7 +13,7 @@ import datetime
 import numpy as np
 import pandas as pd
 
-from feedesk import dates, problems, settings as settings_module
+from feedesk import dates, problems, settings as settings_module, tariffs
 
 FEE_LABELS = {
     "water": ("水费", "Water"), "electricity": ("电费", "Electricity"), "gas": ("燃气费", "Gas"),
@@ -104,8 +104,6 @@ def expected_amounts(versions, usage: pd.DataFrame, customers: pd.DataFrame, per
                      usage_sheet: str, customer_sheet: str) -> pd.Series:
     """Fen each customer's bill should be this period, the way the bill run makes it (customers
     the bill run would hold are left out)."""
-    from feedesk import tariffs
-
     period_usage, found = usage_for_period(usage, customers, period, lang, usage_sheet, customer_sheet)
     lines, line_problems = tariffs.charge_lines(versions, period_usage, lang=lang, sheet=usage_sheet)
     held = customers_with_problems(usage, [*found, *line_problems], usage_sheet)

@@ -16,8 +16,8 @@ import traceback
 
 import pandas as pd
 
-from feedesk import problems
-from workbook import filehost, registry
+from feedesk import problems, settings as settings_module
+from workbook import filehost, layout, registry
 from workbook.book import BookError
 
 
@@ -42,9 +42,6 @@ class Report:
 
 def require_settings(book, *keys: str) -> list[problems.Problem]:
     """A blank-setting Problem for each of `keys` (e.g. AsOfDate, Period) the job cannot run without."""
-    from workbook import layout
-    from feedesk import settings as settings_module
-
     record = book.settings()
     found = []
     for key in keys:

@@ -138,6 +138,9 @@ TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 class SampleBook:
     tables: dict[str, pd.DataFrame]  # table key -> frame in the core's typed form
     settings: dict[str, object]  # Settings key -> value
+    # What the generator knows and a reconciliation must find: PaymentID -> the BillID(s) it
+    # pays (several rows for a transfer that pays several months). Not a workbook table.
+    truth: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,7 +447,7 @@ class _Generator:
             "ContactEmail": CONTACT_EMAIL,
             "PaymentDueDays": 15,
         }
-        return SampleBook(ordered, settings)
+        return SampleBook(ordered, settings, self.payment_truth())
 
     # -- tariffs ------------------------------------------------------------------------------
 
@@ -959,6 +962,15 @@ class _Generator:
             ids = [self.bill_ids[b] for b in rows]
             out[at] = ",".join(ids) + f" {len(ids)}个月{BILL_GOODS}"
         return out
+
+    def payment_truth(self) -> pd.DataFrame:
+        pay = self.pay
+        payment, bill = [], []
+        for at, (pid, b) in enumerate(zip(pay["id"].tolist(), pay["bill"].tolist())):
+            for member in pay["members"].get(at, [b]):
+                payment.append(pid)
+                bill.append(self.bill_ids[member])
+        return pd.DataFrame({"PaymentID": pd.array(payment, dtype="str"), "BillID": pd.array(bill, dtype="str")})
 
     def payments_frame(self) -> pd.DataFrame:
         pay = self.pay

@@ -1,0 +1,1354 @@
+"""Reconciliation (对账): collections against bills, channels against the bank, the sub-ledger
+against finance's GL.
+
+The month's reconciliation is a list of steps, each a function over tables:
+
+1. `settle_channels`: each payment is found in the bank: a bank transfer by its transaction
+   id (or amount and date), a day of WeChat Pay / Alipay receipts in the channel's settlement
+   the next days (net of fees), a day of counter cash in the cash deposit.
+2. `receipts_from`: the money to match: every payment, and every bank credit that settles no
+   payment (a transfer nobody entered in Payments).
+3. Matching passes, in the order the settings give, each record saying which rule made it,
+   with a score and a reason an officer can check: reference, customer + amount, one payment
+   for several bills, several payments for one bill, payer name, amount alone, tolerance,
+   customer (oldest first). Refunds cancel the payment they return first of all.
+4. `allocate`: matched money applied to bills (a payment that names bills pays them first;
+   a payment known only by its customer pays the oldest open bills), the rest held as the
+   customer's credit. Suggested matches move no money until the officer confirms them.
+5. `exceptions`: what is left, each with the action to take.
+6. `ledger_check`: the sub-ledger's receivable balance per period against finance's GL, the
+   difference explained by listed items.
+
+Decisions the officer writes in the Reconciliation table (confirm / reject) are inputs: a
+confirmed match is kept as it is and its payment never re-matched, a rejected pair is never
+proposed again. The same tables and decisions give the same result every time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import itertools
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from feedesk import allocation, dates, money
+
+PASSES = ("reference", "customer_amount", "bill_subset", "instalments", "name", "amount", "tolerance", "customer")
+RULES = ("reversal", *PASSES)
+AUTO = "auto"
+SUGGESTED = "suggested"
+CONFIRMED = "confirmed"
+REJECTED = "rejected"
+MOVES_MONEY = (AUTO, CONFIRMED)
+
+# What identifies each channel's settlement line in a bank statement (NFKC, upper case).
+CHANNEL_WORDS = {
+    "wechat": ("财付通", "微信", "TENPAY", "WECHAT", "WEIXIN"),
+    "alipay": ("支付宝", "ALIPAY"),
+    "counter": ("现金", "CASH", "柜台"),
+}
+SETTLE_DAYS = {"wechat": 3, "alipay": 3, "counter": 3, "bank": 2}
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """How matching behaves; every field comes from a setting."""
+
+    tolerance: int = 5  # fen; differences up to this are matched and written off
+    window_days: int = 120  # a payment matches bills from 7 days after it back to due date + this
+    reference_pattern: str = r"[A-Z]{1,3}\d{5,}"  # ids in references, found in NFKC upper-case text
+    name_threshold: float = 90.0  # rapidfuzz token_set_ratio a payer name must reach
+    passes: tuple[str, ...] = PASSES
+    stale_days: int = 30  # unmatched items older than this are stale
+    subset_limit: int = 6  # open bills searched when one payment pays several
+    duplicate_days: int = 7  # same customer and amount this close together: suspected duplicate
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    reconciliation: pd.DataFrame
+    allocations: pd.DataFrame
+    exceptions: pd.DataFrame
+    settlements: pd.DataFrame
+    counts: dict[str, int]
+
+
+# ---------------------------------------------------------------------------------------------
+# Words
+# ---------------------------------------------------------------------------------------------
+
+REASONS = {
+    "reference": ("账单编号 {bill} 见于{where}", "Bill ID {bill} found in {where}"),
+    "where_column": ("收款记录的“账单编号”列", "the Bill ID column"),
+    "where_text": ("附言/摘要", "the reference"),
+    "owner_differs": ("账单 {bill} 属于客户 {owner}，收款上写的是客户 {customer}，请核实",
+                      "bill {bill} belongs to customer {owner} but the payment names customer {customer}: check"),
+    "how_column": ("客户编号 {customer} 见于收款记录", "customer ID {customer} given in Payments"),
+    "how_text": ("客户编号 {customer} 见于附言", "customer ID {customer} found in the reference"),
+    "how_address": ("附言中的地址“{address}”是客户 {customer} 的", "address '{address}' in the reference is customer "
+                                                                  "{customer}'s"),
+    "how_name": ("付款人“{payer}”与客户 {customer}“{name}”相似度 {score}",
+                 "payer '{payer}' resembles customer {customer} '{name}' ({score})"),
+    "customer_amount": ("{how}；金额 {amount} 等于该客户 {period} 账单的未收金额",
+                        "{how}; {amount} equals the open amount of the customer's {period} bill"),
+    "bill_subset": ("{how}；金额 {amount} 等于该客户 {count} 张账单之和：{bills}",
+                    "{how}; {amount} equals the sum of {count} of the customer's bills: {bills}"),
+    "instalments": ("{how}；与 {others} 合计等于账单 {bill} 的未收金额（分次缴费）",
+                    "{how}; with {others} it adds up to the open amount of bill {bill} (instalments)"),
+    "name_amount": ("{how}；金额 {amount} 等于该客户 {period} 账单的未收金额",
+                    "{how}; {amount} equals the open amount of the customer's {period} bill"),
+    "name_only": ("{how}；没有金额相同的账单，请核实后确认", "{how}; no bill of that amount: check and confirm"),
+    "name_tie": ("付款人“{payer}”同样像 {count} 个客户，无法判断", "payer '{payer}' resembles {count} customers "
+                                                              "equally: no match"),
+    "amount": ("客户未知；{days} 天内只有账单 {bill} 的未收金额是 {amount}，请核实后确认",
+               "customer unknown; within {days} days only bill {bill} has {amount} open: check and confirm"),
+    "tolerance": ("{how}；与账单 {bill} 相差 {difference}，在容差 {tolerance} 以内，差额核销",
+                  "{how}; differs from bill {bill} by {difference}, within the tolerance of {tolerance}: "
+                  "the difference is written off"),
+    "customer": ("{how}；未指明账单，按先欠先还冲抵", "{how}; no bill named: pays the oldest open bills first"),
+    "reversal": ("退款 {amount} 冲销收款 {original}", "refund of {amount} cancels payment {original}"),
+    "confirmed": ("（已确认）", " (confirmed)"),
+}
+
+
+def _say(key: str, lang: str, **values) -> str:
+    zh, en = REASONS[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
+# Exceptions: kind -> (detail zh, detail en, action zh, action en)
+EXCEPTION_TEXT = {
+    "unmatched_payment": ("找不到这笔收款的客户或账单", "No customer or bill found for this payment",
+                          "在收款记录里补上客户编号或账单编号后重新对账；或在对账结果中确认建议",
+                          "Enter the customer or bill ID in Payments and run again, or confirm a suggestion"),
+    "unmatched_bank": ("银行收入没有对应的收款记录或账单", "Bank credit with no payment or bill",
+                       "若是客户缴费，把它录入收款记录并写上客户编号；若不是（利息、退回等），交财务入账",
+                       "If a customer paid, add it to Payments with the customer ID; if not (interest, a "
+                       "return), pass it to finance"),
+    "suggested": ("有建议匹配，等待确认", "A suggested match awaits your decision",
+                  "在“对账结果”的“处理”列选择确认或否决，然后重新对账",
+                  "Choose confirm or reject in the Reconciliation table's Decision column and run again"),
+    "duplicate": ("疑似重复缴费：{other} 同一客户、同样金额，相隔 {days} 天",
+                  "Suspected duplicate: {other} from the same customer, same amount, {days} days apart",
+                  "联系客户：退款，或留作预存抵下期账单", "Contact the customer: refund, or keep as credit "
+                                                           "for the next bill"),
+    "duplicate_txn": ("渠道流水号与 {other} 相同，可能重复导入", "Same channel transaction ID as {other}: "
+                                                               "imported twice?",
+                      "核对后删除重复的收款记录", "Check and delete the duplicate payment row"),
+    "overpayment": ("多缴 {amount}，作为客户预存", "Overpaid by {amount}, held as the customer's credit",
+                    "联系客户：退款或抵扣下期账单", "Contact the customer: refund or apply to the next bill"),
+    "underpayment": ("账单还差 {amount} 未缴", "Bill short by {amount}",
+                     "通知客户补缴差额", "Ask the customer for the difference"),
+    "settlement_missing": ("{channel} {day} 的 {count} 笔收款（净额 {net}）在银行流水中找不到到账",
+                           "{count} {channel} payments of {day} (net {net}) not found in the bank statement",
+                           "向渠道或银行查询结算；确认银行流水已导入到该日期之后",
+                           "Ask the channel or bank about the settlement; check the bank statement is "
+                           "imported past that date"),
+    "settlement_difference": ("{channel} {day} 到账 {bank}，应为 {net}，差 {difference}",
+                              "{channel} settlement of {day}: {bank} received, {net} expected, {difference} "
+                              "apart",
+                              "向渠道核对手续费和退款", "Check fees and refunds with the channel"),
+    "bank_payment_missing": ("银行转账收款在银行流水中找不到", "Bank transfer not found in the bank statement",
+                             "核对银行流水是否已导入，或收款记录是否录错",
+                             "Check the bank statement is imported and the payment row is right"),
+    "unmatched_refund": ("退款找不到被退的原收款", "Refund whose original payment is not found",
+                         "在附言里写上原收款编号或渠道流水号后重新对账",
+                         "Write the original payment or channel ID into the reference and run again"),
+    "stale": ("超过 {days} 天仍未对上", "Still unmatched after {days} days",
+              "尽快查明：联系付款人或银行；必要时转财务挂账",
+              "Clear it now: contact the payer or the bank; if need be, pass it to finance as suspense"),
+    "no_bills": ("客户 {customer} 没有未缴账单，全额作为预存", "Customer {customer} has no open bill: all held "
+                                                                 "as credit",
+                 "核对是否预缴；需要时退款", "Check it is a prepayment; refund if need be"),
+}
+
+
+def exception_text(kind: str, lang: str, **values) -> tuple[str, str]:
+    zh, en, action_zh, action_en = EXCEPTION_TEXT[kind]
+    detail, action = (zh, action_zh) if lang == "zh" else (en, action_en)
+    return detail.format(**values), action
+
+
+def channel_label(channel: str, lang: str) -> str:
+    labels = {"wechat": ("微信支付", "WeChat Pay"), "alipay": ("支付宝", "Alipay"), "counter": ("柜台", "counter"),
+              "bank": ("银行转账", "bank transfer")}
+    zh, en = labels.get(channel, (channel, channel))
+    return zh if lang == "zh" else en
+
+
+# ---------------------------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------------------------
+
+def normalise(values) -> np.ndarray:
+    """NFKC (full-width letters and digits folded), upper case, outer spaces stripped; '' for blanks."""
+    series = pd.Series(values, dtype=object)
+    out = np.empty(len(series), dtype=object)
+    cache: dict = {}
+    for i, value in enumerate(series.tolist()):
+        if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+            out[i] = ""
+            continue
+        got = cache.get(value)
+        if got is None:
+            got = unicodedata.normalize("NFKC", str(value)).upper().strip()
+            cache[value] = got
+        out[i] = got
+    return out
+
+
+_NAME_NOISE = re.compile(r"[\s()（）\[\]【】·.,，。'\"*＊-]+")
+_MASKED_TAIL = re.compile(r"[(（][^)）]*[)）]$")
+
+
+def name_key(value) -> str:
+    """A person's or company's name for comparison: NFKC, upper case, no spaces or punctuation,
+    no trailing '(phone)' that Alipay adds."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value)).upper().strip()
+    text = _MASKED_TAIL.sub("", text)
+    return _NAME_NOISE.sub("", text)
+
+
+def match_score(name_a, name_b) -> float:
+    """How alike two payer names are, 0-100 (rapidfuzz token_set_ratio on normalised names)."""
+    a, b = name_key(name_a), name_key(name_b)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 100.0
+    spaced_a = unicodedata.normalize("NFKC", str(name_a)).upper()
+    spaced_b = unicodedata.normalize("NFKC", str(name_b)).upper()
+    return round(max(fuzz.token_set_ratio(a, b), fuzz.token_set_ratio(spaced_a, spaced_b)), 2)
+
+
+def _yuan(fen) -> str:
+    return money.format_yuan(int(fen))
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1: channels against the bank
+# ---------------------------------------------------------------------------------------------
+
+def _days(values) -> np.ndarray:
+    return pd.to_datetime(pd.Series(values)).to_numpy("datetime64[D]")
+
+
+def settle_channels(payments: pd.DataFrame, bank: pd.DataFrame, as_of: datetime.date, lang: str = "zh"):
+    """Find each payment's money in the bank statement.
+
+    Returns (payment -> bank TxnID series, Settlements frame, bank credits settling nothing,
+    exception rows). Bank transfers link one to one by transaction id, else by amount within
+    two days; a day's WeChat Pay, Alipay or counter receipts link to one credit of their net
+    (gross less fees; counter cash has no fee) within three days that names the channel, or
+    else any credit of that amount.
+    """
+    pay = payments.reset_index(drop=True)
+    bank = bank.reset_index(drop=True)
+    as_of_day = np.datetime64(as_of, "D")
+    credit = bank["Credit"].astype("Int64").fillna(0).to_numpy(np.int64)
+    bank_day = _days(bank["TxnDate"])
+    bank_ids = bank["TxnID"].astype(object).to_numpy()
+    bank_text = normalise(bank["CounterpartyName"].astype(object).fillna("") + " " +
+                          bank["Summary"].astype(object).fillna("") + " " + bank["Memo"].astype(object).fillna(""))
+    used = np.zeros(len(bank), dtype=bool)
+    used[credit <= 0] = True  # debits and blank lines settle nothing
+    landed = np.full(len(pay), None, dtype=object)
+    exception_rows = []
+
+    channel = pay["Channel"].astype(object).fillna("").to_numpy()
+    amount = pay["Amount"].astype("Int64").fillna(0).to_numpy(np.int64)
+    fee = pay["Fee"].astype("Int64").fillna(0).to_numpy(np.int64)
+    day = _days(pay["PaidDate"])
+    txn = normalise(pay["ChannelTxnID"].astype(object))
+
+    # Bank transfers: by transaction id first.
+    is_bank = channel == "bank"
+    position = {tid: i for i, tid in enumerate(normalise(bank_ids).tolist()) if tid}
+    for i in np.flatnonzero(is_bank & (txn != "")).tolist():
+        at = position.get(txn[i])
+        if at is not None and not used[at] and credit[at] == amount[i]:
+            landed[i] = bank_ids[at]
+            used[at] = True
+    # ... then by amount within the settlement window (earliest line first).
+    waiting = np.flatnonzero(is_bank & (landed == None) & (amount > 0))  # noqa: E711
+    if len(waiting):
+        free = np.flatnonzero(~used)
+        lines = pd.DataFrame({"line": free, "Amount": credit[free], "bday": bank_day[free]})
+        wants = pd.DataFrame({"pay": waiting, "Amount": amount[waiting], "pday": day[waiting]})
+        pairs = wants.merge(lines, on="Amount")
+        gap = (pairs["bday"] - pairs["pday"]).dt.days
+        pairs = pairs[(gap >= 0) & (gap <= SETTLE_DAYS["bank"])].sort_values(["pay", "bday", "line"])
+        for p, line in zip(pairs["pay"].tolist(), pairs["line"].tolist()):
+            if landed[p] is None and not used[line]:
+                landed[p] = bank_ids[line]
+                used[line] = True
+    for i in np.flatnonzero(is_bank & (landed == None) & (amount > 0) & (day + 2 < as_of_day)).tolist():  # noqa: E711
+        detail, action = exception_text("bank_payment_missing", lang)
+        exception_rows.append(("bank_payment_missing", "payments", pay["PaymentID"].iat[i], pay["CustomerID"].iat[i],
+                               int(amount[i]), day[i], detail, action))
+
+    # Channel days: a day's receipts of one channel against one bank credit.
+    settlement_rows = []
+    grouped = pd.DataFrame({"channel": channel, "day": day, "amount": amount, "fee": fee})
+    grouped = grouped[grouped["channel"].isin(list(CHANNEL_WORDS))]
+    if len(grouped):
+        sums = grouped.groupby(["channel", "day"], sort=True).agg(
+            count=("amount", "size"), gross=("amount", "sum"), fees=("fee", "sum")).reset_index()
+        sums["net"] = np.where(sums["channel"] == "counter", sums["gross"], sums["gross"] - sums["fees"])
+        sums["group"] = np.arange(len(sums))
+        sums["reach"] = sums["channel"].map(SETTLE_DAYS).astype(int)
+        names = {ch: _mentions(bank_text, words) for ch, words in CHANNEL_WORDS.items()}
+        chosen = np.full(len(sums), -1, dtype=np.int64)
+        differing = np.full(len(sums), -1, dtype=np.int64)
+        # 1: a credit naming the channel, exactly the net, nearest day; 2: any credit of the net;
+        # 3: a credit naming the channel in the window with another amount (a difference).
+        for attempt in ("named", "any", "difference"):
+            todo = sums[(chosen < 0) & (differing < 0)]
+            free = np.flatnonzero(~used)
+            if not len(todo) or not len(free):
+                break
+            lines = pd.DataFrame({"line": free, "net": credit[free], "bday": bank_day[free]})
+            if attempt == "difference":
+                parts = []
+                for ch in todo["channel"].unique().tolist():
+                    named = lines[names[ch][lines["line"].to_numpy()]]
+                    parts.append(todo[todo["channel"] == ch].drop(columns="net").merge(named, how="cross"))
+                pairs = pd.concat(parts, ignore_index=True) if parts else None
+                if pairs is None or not len(pairs):
+                    break
+            else:
+                pairs = todo.merge(lines, on="net")
+                if attempt == "named" and len(pairs):
+                    mentioned = np.zeros(len(pairs), dtype=bool)
+                    for ch, mask in names.items():
+                        here = (pairs["channel"] == ch).to_numpy()
+                        mentioned[here] = mask[pairs["line"].to_numpy()[here]]
+                    pairs = pairs[mentioned]
+            gap = (pairs["bday"] - pairs["day"]).dt.days
+            pairs = pairs[(gap >= 0) & (gap <= pairs["reach"])]
+            if attempt == "difference":
+                pairs = pairs[(gap[pairs.index] >= 1) | (pairs["channel"] == "counter")]
+            pairs = pairs.sort_values(["group", "bday", "line"], kind="stable")
+            for g, line in _one_to_one(pairs, "group", "line"):
+                (differing if attempt == "difference" else chosen)[g] = line
+                used[line] = True
+        line_of = np.where(chosen >= 0, chosen, differing)
+        group_of = pd.DataFrame({"channel": channel, "day": day}).merge(
+            sums[["channel", "day", "group"]], on=["channel", "day"], how="left")["group"]
+        has_group = group_of.notna().to_numpy()
+        group_at = group_of.fillna(0).to_numpy(np.int64)
+        settled = has_group & (line_of[group_at] >= 0)
+        landed[settled] = bank_ids[line_of[group_at[settled]]]
+        for g in range(len(sums)):
+            ch, d = sums["channel"].iat[g], np.datetime64(sums["day"].iat[g], "D")
+            net, gross, fees, count = (int(sums[k].iat[g]) for k in ("net", "gross", "fees", "count"))
+            line = int(line_of[g])
+            if line >= 0:
+                bank_amount = int(credit[line])
+                status = "settled" if chosen[g] >= 0 else "difference"
+            else:
+                bank_amount = None
+                status = "in_transit" if d + SETTLE_DAYS[ch] >= as_of_day else "missing"
+            settlement_rows.append({
+                "Channel": ch, "PayDate": d, "Payments": count, "Gross": gross, "Fees": fees, "Net": net,
+                "BankTxnID": bank_ids[line] if line >= 0 else None,
+                "BankDate": bank_day[line] if line >= 0 else None,
+                "BankAmount": bank_amount,
+                "Difference": (bank_amount - net) if bank_amount is not None else None,
+                "Status": status,
+            })
+            label = channel_label(ch, lang)
+            if status == "missing":
+                detail, action = exception_text("settlement_missing", lang, channel=label, day=str(d), count=count,
+                                                net=_yuan(net))
+                exception_rows.append(("settlement_missing", "payments", f"{ch} {d}", None, net, d, detail, action))
+            elif status == "difference":
+                detail, action = exception_text("settlement_difference", lang, channel=label, day=str(d),
+                                                bank=_yuan(bank_amount), net=_yuan(net),
+                                                difference=_yuan(bank_amount - net))
+                exception_rows.append(("settlement_difference", "bank", bank_ids[line], None, bank_amount - net,
+                                       bank_day[line], detail, action))
+    settlements = pd.DataFrame(settlement_rows, columns=[
+        "Channel", "PayDate", "Payments", "Gross", "Fees", "Net", "BankTxnID", "BankDate", "BankAmount",
+        "Difference", "Status"])
+    for column in ("Payments", "Gross", "Fees", "Net", "BankAmount", "Difference"):
+        settlements[column] = settlements[column].astype("Int64")
+    for column in ("PayDate", "BankDate"):
+        settlements[column] = pd.to_datetime(settlements[column]).astype("datetime64[s]")
+    settlements.insert(0, "SettlementID", [f"S{i + 1:06d}" for i in range(len(settlements))])
+    leftover = bank.loc[~used & (credit > 0)]
+    return pd.Series(landed, index=payments.index, dtype=object), settlements, leftover, exception_rows
+
+
+def _mentions(text: np.ndarray, words) -> np.ndarray:
+    pattern = "|".join(re.escape(w) for w in words)
+    return pd.Series(text, dtype=object).str.contains(pattern, regex=True).to_numpy(bool)
+
+
+def _one_to_one(pairs: pd.DataFrame, left: str, right: str) -> list[tuple[int, int]]:
+    """Greedy pairing in the frame's order: each left and each right used once."""
+    chosen: list[tuple[int, int]] = []
+    while len(pairs):
+        first = pairs.drop_duplicates(left).drop_duplicates(right)
+        chosen.extend(zip(first[left].tolist(), first[right].tolist()))
+        pairs = pairs[~pairs[left].isin(first[left]) & ~pairs[right].isin(first[right])]
+    return chosen
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2: the receipts to match
+# ---------------------------------------------------------------------------------------------
+
+def receipts_from(payments: pd.DataFrame, landed: pd.Series, bank_left: pd.DataFrame) -> pd.DataFrame:
+    """Payments and unlinked bank credits as one table, oldest first (the matching order)."""
+    pay = pd.DataFrame({
+        "Source": "payments",
+        "ReceiptID": payments["PaymentID"].astype(object),
+        "Date": _days(payments["PaidDate"]),
+        "Amount": payments["Amount"].astype("Int64").fillna(0).to_numpy(np.int64),
+        "Channel": payments["Channel"].astype(object),
+        "CustomerID": payments["CustomerID"].astype(object),
+        "BillID": payments["BillID"].astype(object),
+        "Payer": payments["PayerName"].astype(object),
+        "Text": (payments["Reference"].astype(object).fillna("") + " " +
+                 payments["Note"].astype(object).fillna("")).str.strip(),
+        "ChannelTxnID": payments["ChannelTxnID"].astype(object),
+        "BankTxnID": landed.astype(object).to_numpy(),
+    })
+    bank = pd.DataFrame({
+        "Source": "bank",
+        "ReceiptID": bank_left["TxnID"].astype(object),
+        "Date": _days(bank_left["TxnDate"]),
+        "Amount": bank_left["Credit"].astype("Int64").fillna(0).to_numpy(np.int64),
+        "Channel": "bank",
+        "CustomerID": None,
+        "BillID": None,
+        "Payer": bank_left["CounterpartyName"].astype(object),
+        "Text": (bank_left["Memo"].astype(object).fillna("") + " " +
+                 bank_left["Summary"].astype(object).fillna("")).str.strip(),
+        "ChannelTxnID": bank_left["TxnID"].astype(object),
+        "BankTxnID": bank_left["TxnID"].astype(object),
+    })
+    frames = [f for f in (pay, bank) if len(f)]
+    receipts = pd.concat(frames, ignore_index=True) if frames else pay
+    receipts = receipts.sort_values(["Date", "Source", "ReceiptID"], kind="stable").reset_index(drop=True)
+    return receipts
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 3: matching
+# ---------------------------------------------------------------------------------------------
+
+class _State:
+    """Everything the passes share: who each receipt is from, what it pays, what bills owe."""
+
+    def __init__(self, receipts: pd.DataFrame, bills: pd.DataFrame, customers: pd.DataFrame, options: Options,
+                 lang: str):
+        self.options = options
+        self.lang = lang
+        self.r = receipts
+        n = len(receipts)
+        self.amount = receipts["Amount"].to_numpy(np.int64).copy()  # what is left to match after reversals
+        self.date = receipts["Date"].to_numpy("datetime64[D]")
+        self.ids = receipts["ReceiptID"].to_numpy(object)
+        # Bills, oldest first within each customer.
+        b = bills.sort_values(["CustomerID", "DueDate", "BillDate", "BillID"], kind="stable").reset_index()
+        self.b = b
+        self.bill_ids = b["BillID"].to_numpy(object)
+        self.bill_amount = b["Amount"].to_numpy(np.int64)
+        self.remaining = np.maximum(self.bill_amount, 0).copy()
+        self.bill_date = b["BillDate"].to_numpy("datetime64[D]")
+        self.due_date = b["DueDate"].to_numpy("datetime64[D]")
+        self.bill_period = b["Period"].astype(object).to_numpy()
+        ids = sorted(set(customers["CustomerID"].dropna().astype(str)) | set(b["CustomerID"].dropna().astype(str)))
+        self.customer_ids = np.array(ids, dtype=object)
+        self.customer_code = {c: i for i, c in enumerate(ids)}
+        self.customer_upper = {c.upper(): i for i, c in enumerate(ids)}
+        self.bill_customer = np.array([self.customer_code[c] for c in b["CustomerID"].astype(str).tolist()],
+                                      dtype=np.int64)
+        self.bill_upper = {bid.upper(): i for i, bid in enumerate(self.bill_ids.tolist())}
+        names = customers.drop_duplicates("CustomerID").set_index("CustomerID")
+        self.customer_name = names["Name"].astype(object).to_dict() if "Name" in names else {}
+        self.customer_address = names["Address"].astype(object).to_dict() if "Address" in names else {}
+        # Evidence of the customer: code, and how we know (a reason fragment).
+        self.customer = np.full(n, -1, dtype=np.int64)
+        self.how = np.full(n, "", dtype=object)
+        self.resolved = np.zeros(n, dtype=bool)
+        self.matches: list[dict] = []
+        self.forbidden: set[tuple[str, str]] = set()  # (receipt id, bill id or customer id) rejected
+        self.text = normalise(receipts["Text"])
+        self.payer = receipts["Payer"].to_numpy(object)
+
+    # -- recording ------------------------------------------------------------------------
+
+    def add(self, receipt: int, bill: int, customer: int, amount: int, rule: str, score: float, status: str,
+            reason: str, linked: str | None = None) -> None:
+        self.matches.append({
+            "receipt": receipt, "bill": bill, "customer": customer, "amount": int(amount), "rule": rule,
+            "score": round(float(score), 2), "status": status, "reason": reason, "linked": linked,
+        })
+
+    def allowed(self, receipt: int, target: str) -> bool:
+        return (self.ids[receipt], target) not in self.forbidden
+
+    def window_ok(self, receipt, bill) -> np.ndarray:
+        d = self.date[receipt]
+        return (self.bill_date[bill] <= d + 7) & (d <= self.due_date[bill] + self.options.window_days)
+
+    def customer_how(self, receipt: int) -> str:
+        return self.how[receipt] or ""
+
+    def period_of(self, bill: int) -> str:
+        return str(self.bill_period[bill])
+
+
+def _open_bills_by_customer(state: _State) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end positions of each customer's bills in the bill order."""
+    codes = state.bill_customer
+    count = len(state.customer_ids)
+    start = np.searchsorted(codes, np.arange(count), side="left")
+    end = np.searchsorted(codes, np.arange(count), side="right")
+    return start, end
+
+
+def apply_decisions(state: _State, decisions: pd.DataFrame) -> list[str]:
+    """Confirmed rows fix their receipt; rejected pairs are never proposed again.
+
+    Returns the ids of decisions that no longer fit the tables (for a warning)."""
+    stale = []
+    if decisions is None or not len(decisions):
+        return stale
+    index_of = {rid: i for i, rid in enumerate(state.ids.tolist())}
+    rows = decisions[decisions["Decision"].isin(["confirm", "reject"])]
+    for row in rows.itertuples(index=False):
+        receipt = index_of.get(row.PaymentID)
+        bill_id = row.BillID if isinstance(row.BillID, str) else ""
+        customer_id = row.CustomerID if isinstance(row.CustomerID, str) else ""
+        linked = row.LinkedID if isinstance(getattr(row, "LinkedID", None), str) else ""
+        target = bill_id or linked or customer_id
+        if receipt is None or not target:
+            stale.append(str(row.PaymentID))
+            continue
+        if row.Decision == "reject":
+            state.forbidden.add((row.PaymentID, target))
+            continue
+        bill = state.bill_upper.get(bill_id.upper(), -1) if bill_id else -1
+        customer = state.customer_code.get(customer_id, -1)
+        if bill_id and bill < 0:
+            stale.append(str(row.PaymentID))
+            continue
+        if bill >= 0:
+            customer = int(state.bill_customer[bill])
+        amount = int(row.Amount) if pd.notna(row.Amount) else int(state.amount[receipt])
+        rule = row.Rule if isinstance(row.Rule, str) and row.Rule in RULES else ("reference" if bill >= 0 else
+                                                                                   "customer")
+        reason = row.Reason if isinstance(row.Reason, str) else ""
+        state.add(receipt, bill, customer, amount, rule, 1.0, CONFIRMED, reason, linked or None)
+        state.resolved[receipt] = True
+        if customer >= 0:
+            state.customer[receipt] = customer
+        if bill >= 0:
+            state.remaining[bill] = max(0, state.remaining[bill] - amount)
+    return stale
+
+
+def pass_reversals(state: _State) -> None:
+    """A negative receipt cancels the payment it returns: the one whose id or channel id its text
+    names, else the latest earlier payment of the same amount from the same customer or payer."""
+    negative = np.flatnonzero((state.amount < 0) & ~state.resolved)
+    if not len(negative):
+        return
+    r = state.r
+    ids_upper = {str(v).upper(): i for i, v in enumerate(r["ReceiptID"].tolist())}
+    txn_upper = {normalise([v])[0]: i for i, v in enumerate(r["ChannelTxnID"].tolist()) if isinstance(v, str)}
+    customer_col = r["CustomerID"].astype(object).tolist()
+    payer_keys = [name_key(p) for p in state.payer.tolist()]
+    cancelled = np.zeros(len(r), dtype=bool)
+    for i in negative.tolist():
+        want = -int(state.amount[i])
+        original = -1
+        for token in re.findall(r"[0-9A-Z]{6,}", state.text[i]):
+            j = ids_upper.get(token, txn_upper.get(token, -1))
+            if j >= 0 and j != i and state.amount[j] > 0 and not cancelled[j] and state.allowed(i, state.ids[j]):
+                original = j
+                break
+        if original < 0:
+            same = [j for j in range(i - 1, -1, -1)
+                    if state.amount[j] == want and not cancelled[j] and state.allowed(i, state.ids[j])
+                    and ((isinstance(customer_col[i], str) and customer_col[j] == customer_col[i])
+                         or (payer_keys[i] and payer_keys[j] == payer_keys[i]))]
+            original = same[0] if same else -1
+        if original < 0:
+            continue
+        cancelled[original] = True
+        take = min(want, int(state.amount[original]))
+        state.amount[original] -= take
+        state.amount[i] += take
+        customer = state.customer_code.get(customer_col[original], -1) if isinstance(customer_col[original],
+                                                                                     str) else -1
+        state.add(i, -1, customer, -take, "reversal", 1.0, AUTO,
+                  _say("reversal", state.lang, amount=_yuan(take), original=state.ids[original]),
+                  linked=state.ids[original])
+        state.resolved[i] = state.amount[i] == 0
+        if state.amount[original] == 0:
+            state.resolved[original] = True
+
+
+def pass_reference(state: _State) -> None:
+    """Bill IDs in the Bill ID column or the text pay those bills; customer IDs and addresses in
+    them say whose money it is (later passes use that)."""
+    r = state.r
+    open_ = ~state.resolved & (state.amount > 0)
+    pattern = re.compile(state.options.reference_pattern)
+    column_bill = normalise(r["BillID"])
+    column_customer = normalise(r["CustomerID"])
+    lang = state.lang
+    start, end = _open_bills_by_customer(state)
+    for i in np.flatnonzero(open_).tolist():
+        bills: list[tuple[int, str]] = []
+        customer, how = -1, ""
+        if column_customer[i]:
+            customer = state.customer_upper.get(column_customer[i], -1)
+            if customer >= 0:
+                how = _say("how_column", lang, customer=state.customer_ids[customer])
+        if column_bill[i]:
+            b = state.bill_upper.get(column_bill[i], -1)
+            if b >= 0:
+                bills.append((b, "column"))
+        if state.text[i]:
+            for token in pattern.findall(state.text[i]):
+                b = state.bill_upper.get(token, -1)
+                if b >= 0 and all(b != x for x, _ in bills):
+                    bills.append((b, "text"))
+                elif b < 0 and customer < 0:
+                    c = state.customer_upper.get(token, -1)
+                    if c >= 0:
+                        customer = c
+                        how = _say("how_text", lang, customer=state.customer_ids[c])
+        bills = [(b, where) for b, where in bills if state.allowed(i, state.bill_ids[b])]
+        if customer >= 0:
+            state.customer[i] = customer
+            state.how[i] = how
+        if not bills:
+            continue
+        owners = {int(state.bill_customer[b]) for b, _ in bills}
+        mismatch = customer >= 0 and customer not in owners
+        left = int(state.amount[i])
+        for k, (b, where) in enumerate(bills):
+            last = k == len(bills) - 1
+            piece = left if last else min(left, int(state.remaining[b]))
+            left -= piece
+            reason = _say("reference", lang, bill=state.bill_ids[b], where=_say(f"where_{where}", lang))
+            if mismatch:
+                reason += "；" if lang == "zh" else "; "
+                reason += _say("owner_differs", lang, bill=state.bill_ids[b],
+                               owner=state.customer_ids[state.bill_customer[b]],
+                               customer=state.customer_ids[customer])
+            state.add(i, b, int(state.bill_customer[b]), piece, "reference", 0.6 if mismatch else 1.0,
+                      SUGGESTED if mismatch else AUTO, reason)
+            if not mismatch:
+                state.remaining[b] = max(0, int(state.remaining[b]) - piece)
+        if not mismatch:
+            state.customer[i] = int(state.bill_customer[bills[0][0]])
+        state.resolved[i] = True
+    del start, end
+
+
+def _addresses(state: _State) -> tuple[dict[str, int], list[int]]:
+    by_address: dict[str, int] = {}
+    seen_twice = set()
+    for cid, address in state.customer_address.items():
+        key = name_key(address)
+        if len(key) < 6 or cid not in state.customer_code:
+            continue
+        if key in by_address:
+            seen_twice.add(key)
+        by_address[key] = state.customer_code[cid]
+    for key in seen_twice:
+        by_address.pop(key)
+    return by_address, sorted({len(k) for k in by_address}, reverse=True)
+
+
+def pass_address(state: _State) -> None:
+    """An address at the start of a word of the text says whose money it is."""
+    todo = np.flatnonzero(~state.resolved & (state.customer < 0) & (state.text != ""))
+    if not len(todo):
+        return
+    by_address, lengths = _addresses(state)
+    if not by_address:
+        return
+    for i in todo.tolist():
+        for word in re.split(r"[\s,;，；|/]+", state.text[i]):
+            word = name_key(word)
+            found = next((by_address[word[:n]] for n in lengths if len(word) >= n and word[:n] in by_address), -1)
+            if found >= 0:
+                state.customer[i] = found
+                state.how[i] = _say("how_address", state.lang, address=word[:len(name_key(
+                    state.customer_address[state.customer_ids[found]]))], customer=state.customer_ids[found])
+                break
+
+
+def _match_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> list[tuple[int, int]]:
+    """Pair receipts with their customer's open bills whose open amount is the receipt's (within
+    `tolerance`), each bill once, receipts oldest first, bills oldest first."""
+    if not len(receipts):
+        return []
+    wants = pd.DataFrame({"receipt": receipts, "customer": state.customer[receipts],
+                          "amount": state.amount[receipts]})
+    open_bills = np.flatnonzero(state.remaining > 0)
+    have = pd.DataFrame({"bill": open_bills, "customer": state.bill_customer[open_bills],
+                         "open": state.remaining[open_bills]})
+    pairs = wants.merge(have, on="customer")
+    pairs = pairs[(pairs["open"] - pairs["amount"]).abs() <= tolerance]
+    if not len(pairs):
+        return []
+    receipt = pairs["receipt"].to_numpy()
+    bill = pairs["bill"].to_numpy()
+    ok = state.window_ok(receipt, bill)
+    if state.forbidden:
+        ok &= np.array([state.allowed(r, state.bill_ids[b]) for r, b in zip(receipt.tolist(), bill.tolist())],
+                       dtype=bool)
+    pairs = pairs[ok].assign(exact=lambda f: (f["open"] != f["amount"]).astype(int))
+    pairs = pairs.sort_values(["receipt", "exact", "bill"], kind="stable")
+    return _one_to_one(pairs, "receipt", "bill")
+
+
+def pass_customer_amount(state: _State, tolerance: int = 0, rule: str = "customer_amount") -> None:
+    """Known customer, an open bill of exactly the amount (the oldest if several)."""
+    todo = np.flatnonzero(~state.resolved & (state.customer >= 0) & (state.amount > 0))
+    for i, b in _match_by_amount(state, todo, tolerance):
+        open_amount = int(state.remaining[b])
+        if rule == "tolerance":
+            reason = _say("tolerance", state.lang, how=state.customer_how(i), bill=state.bill_ids[b],
+                          difference=_yuan(int(state.amount[i]) - open_amount),
+                          tolerance=_yuan(state.options.tolerance))
+        else:
+            reason = _say("customer_amount", state.lang, how=state.customer_how(i), amount=_yuan(state.amount[i]),
+                          period=state.period_of(b))
+        state.add(i, b, int(state.bill_customer[b]), int(state.amount[i]), rule, 0.95, AUTO, reason)
+        state.remaining[b] = max(0, open_amount - int(state.amount[i]))
+        state.resolved[i] = True
+
+
+def pass_tolerance(state: _State) -> None:
+    """Known customer, an open bill within the tolerance: matched, the difference written off."""
+    if state.options.tolerance > 0:
+        pass_customer_amount(state, state.options.tolerance, "tolerance")
+
+
+def pass_bill_subset(state: _State) -> None:
+    """Known customer; the amount is the sum of several of its open bills (oldest first, bounded)."""
+    todo = np.flatnonzero(~state.resolved & (state.customer >= 0) & (state.amount > 0))
+    start, end = _open_bills_by_customer(state)
+    tol = state.options.tolerance
+    for i in todo.tolist():
+        c = int(state.customer[i])
+        candidates = [b for b in range(start[c], end[c]) if state.remaining[b] > 0
+                      and bool(state.window_ok(i, b)) and state.allowed(i, state.bill_ids[b])]
+        candidates = candidates[: state.options.subset_limit]
+        want = int(state.amount[i])
+        found = _subset(candidates, [int(state.remaining[b]) for b in candidates], want, tol)
+        if not found:
+            continue
+        bills_text = "、".join(state.bill_ids[b] for b in found) if state.lang == "zh" else \
+            ", ".join(state.bill_ids[b] for b in found)
+        reason = _say("bill_subset", state.lang, how=state.customer_how(i), amount=_yuan(want), count=len(found),
+                      bills=bills_text)
+        left = want
+        for k, b in enumerate(found):
+            piece = left if k == len(found) - 1 else int(state.remaining[b])
+            left -= piece
+            state.add(i, b, c, piece, "bill_subset", 0.9, AUTO, reason)
+            state.remaining[b] = max(0, int(state.remaining[b]) - piece)
+        state.resolved[i] = True
+
+
+def _subset(items: list[int], amounts: list[int], want: int, tolerance: int) -> list[int] | None:
+    """The first combination of two or more items (smallest first, oldest first) whose amounts add
+    up to `want` exactly, else within `tolerance`."""
+    for limit in (0, tolerance) if tolerance else (0,):
+        for size in range(2, len(items) + 1):
+            for combo in itertools.combinations(range(len(items)), size):
+                if abs(sum(amounts[k] for k in combo) - want) <= limit:
+                    return [items[k] for k in combo]
+    return None
+
+
+def pass_instalments(state: _State) -> None:
+    """Known customer; two or three of its unmatched receipts add up to one open bill."""
+    todo = np.flatnonzero(~state.resolved & (state.customer >= 0) & (state.amount > 0))
+    if len(todo) < 2:
+        return
+    start, end = _open_bills_by_customer(state)
+    by_customer: dict[int, list[int]] = {}
+    for i in todo.tolist():
+        by_customer.setdefault(int(state.customer[i]), []).append(i)
+    for c, mine in by_customer.items():
+        if len(mine) < 2:
+            continue
+        mine = mine[:8]
+        for b in range(start[c], end[c]):
+            if state.remaining[b] <= 0:
+                continue
+            free = [i for i in mine if not state.resolved[i] and state.allowed(i, state.bill_ids[b])
+                    and bool(state.window_ok(i, b))]
+            found = None
+            for size in (2, 3):
+                for combo in itertools.combinations(free, size):
+                    if sum(int(state.amount[i]) for i in combo) == state.remaining[b]:
+                        found = combo
+                        break
+                if found:
+                    break
+            if not found:
+                continue
+            for i in found:
+                others = "、".join(state.ids[j] for j in found if j != i)
+                state.add(i, b, c, int(state.amount[i]), "instalments", 0.9, AUTO,
+                          _say("instalments", state.lang, how=state.customer_how(i), others=others,
+                               bill=state.bill_ids[b]))
+                state.resolved[i] = True
+            state.remaining[b] = 0
+
+
+def pass_name(state: _State) -> None:
+    """Unknown customer: the payer's name finds it (rapidfuzz token_set_ratio, a tie is no match);
+    then a bill of the amount makes an automatic match, none a suggestion."""
+    todo = np.flatnonzero(~state.resolved & (state.customer < 0) & (state.amount > 0))
+    if not len(todo):
+        return
+    threshold = state.options.name_threshold
+    by_name: dict[str, list[int]] = {}
+    for cid, name in state.customer_name.items():
+        key = name_key(name)
+        if key and cid in state.customer_code:
+            by_name.setdefault(key, []).append(state.customer_code[cid])
+    blocks: dict[str, list[str]] = {}
+    for key in by_name:
+        blocks.setdefault(key[0], []).append(key)
+    found_customer: dict[int, tuple[int, float]] = {}
+    for i in todo.tolist():
+        key = name_key(state.payer[i])
+        if len(key) < 2:
+            continue
+        hit = by_name.get(key)
+        if hit is not None:
+            if len(hit) == 1:
+                found_customer[i] = (hit[0], 100.0)
+            continue
+        choices = blocks.get(key[0], [])
+        if not choices:
+            continue
+        best = process.extract(key, choices, scorer=fuzz.token_set_ratio, limit=2, score_cutoff=threshold)
+        if not best:
+            continue
+        if len(best) == 2 and best[1][1] >= best[0][1]:
+            continue  # a tie is no match
+        if len(by_name[best[0][0]]) != 1:
+            continue
+        found_customer[i] = (by_name[best[0][0]][0], float(best[0][1]))
+    if not found_customer:
+        return
+    receipts = np.array(sorted(found_customer), dtype=np.int64)
+    for i in receipts.tolist():
+        c, score = found_customer[i]
+        state.customer[i] = c
+        state.how[i] = _say("how_name", state.lang, payer=state.payer[i], customer=state.customer_ids[c],
+                            name=state.customer_name.get(state.customer_ids[c], ""), score=f"{score:g}")
+    paired = dict(_match_by_amount(state, receipts, 0))
+    for i in receipts.tolist():
+        c, score = found_customer[i]
+        b = paired.get(i)
+        if b is not None:
+            automatic = score >= 100.0
+            state.add(i, b, c, int(state.amount[i]), "name", 0.92 if automatic else 0.8 * score / 100,
+                      AUTO if automatic else SUGGESTED,
+                      _say("name_amount", state.lang, how=state.how[i], amount=_yuan(state.amount[i]),
+                           period=state.period_of(b)))
+            if automatic:
+                state.remaining[b] = max(0, int(state.remaining[b]) - int(state.amount[i]))
+        elif state.allowed(i, state.customer_ids[c]):
+            state.add(i, -1, c, int(state.amount[i]), "name", 0.6 * score / 100, SUGGESTED,
+                      _say("name_only", state.lang, how=state.how[i]))
+        state.resolved[i] = True
+
+
+def pass_amount(state: _State) -> None:
+    """Unknown customer: the only open bill of exactly the amount within the window, suggested."""
+    todo = np.flatnonzero(~state.resolved & (state.customer < 0) & (state.amount > 0))
+    if not len(todo):
+        return
+    wants = pd.DataFrame({"receipt": todo, "amount": state.amount[todo]})
+    open_bills = np.flatnonzero(state.remaining > 0)
+    have = pd.DataFrame({"bill": open_bills, "amount": state.remaining[open_bills]})
+    pairs = wants.merge(have, on="amount")
+    if not len(pairs):
+        return
+    ok = state.window_ok(pairs["receipt"].to_numpy(), pairs["bill"].to_numpy())
+    pairs = pairs[ok]
+    pairs = pairs[[state.allowed(r, state.bill_ids[b]) for r, b in zip(pairs["receipt"], pairs["bill"])]] \
+        if state.forbidden else pairs
+    per_receipt = pairs.groupby("receipt")["bill"].transform("size")
+    per_bill = pairs.groupby("bill")["receipt"].transform("size")
+    pairs = pairs[(per_receipt == 1) & (per_bill == 1)]
+    for i, b in zip(pairs["receipt"].tolist(), pairs["bill"].tolist()):
+        state.add(i, b, int(state.bill_customer[b]), int(state.amount[i]), "amount", 0.5, SUGGESTED,
+                  _say("amount", state.lang, days=state.options.window_days, bill=state.bill_ids[b],
+                       amount=_yuan(state.amount[i])))
+        state.resolved[i] = True
+
+
+def pass_customer(state: _State) -> None:
+    """Known customer, no bill found: the money is the customer's and pays the oldest bills."""
+    todo = np.flatnonzero(~state.resolved & (state.customer >= 0) & (state.amount > 0))
+    for i in todo.tolist():
+        c = int(state.customer[i])
+        if not state.allowed(i, state.customer_ids[c]):
+            continue
+        state.add(i, -1, c, int(state.amount[i]), "customer", 0.9, AUTO,
+                  _say("customer", state.lang, how=state.customer_how(i)))
+        state.resolved[i] = True
+
+
+PASS_FUNCTIONS = {
+    "reference": pass_reference,
+    "customer_amount": pass_customer_amount,
+    "bill_subset": pass_bill_subset,
+    "instalments": pass_instalments,
+    "name": pass_name,
+    "amount": pass_amount,
+    "tolerance": pass_tolerance,
+    "customer": pass_customer,
+}
+
+
+def parse_passes(text: str | None) -> tuple[str, ...]:
+    """'reference, customer_amount, ...' -> the pass names; ValueError naming an unknown one."""
+    if not text or not str(text).strip():
+        return PASSES
+    names = tuple(p.strip().lower() for p in re.split(r"[,，;；\s]+", str(text)) if p.strip())
+    unknown = [n for n in names if n not in PASS_FUNCTIONS]
+    if unknown:
+        raise ValueError(", ".join(unknown))
+    return tuple(dict.fromkeys(names))
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 4: allocation
+# ---------------------------------------------------------------------------------------------
+
+def allocate(state: _State) -> pd.DataFrame:
+    """Money of automatic and confirmed matches applied to bills; the rest is credit.
+
+    A receipt with bill matches pays those bills first (each bill's payers in date order), what
+    is left is the customer's credit; a receipt matched only to its customer pays the customer's
+    oldest open bills, then becomes credit. Tolerance matches write off the small remainder.
+    """
+    m = pd.DataFrame(state.matches, columns=["receipt", "bill", "customer", "amount", "rule", "score", "status",
+                                             "reason", "linked"])
+    moving = m[m["status"].isin(MOVES_MONEY) & (m["rule"] != "reversal")]
+    n_bills = len(state.bill_ids)
+    paid = np.zeros(n_bills, dtype=np.int64)
+    rows = []
+    credit_of: dict[int, int] = {}
+
+    # Phase 1: bill matches, per bill in receipt order.
+    pieces = moving[moving["bill"] >= 0].sort_values(["bill", "receipt"], kind="stable")
+    bill_amount = np.maximum(state.bill_amount, 0)
+    if len(pieces):
+        bills = np.unique(pieces["bill"].to_numpy())
+        got = allocation.fifo(pieces["bill"].to_numpy(), pieces["amount"].to_numpy(), bills, bill_amount[bills])
+        receipt_of = pieces["receipt"].to_numpy()
+        rows.append(pd.DataFrame({"receipt": receipt_of[got.supply], "bill": bills[got.demand], "amount": got.amount,
+                                  "kind": "payment"}))
+        np.add.at(paid, bills[got.demand], got.amount)
+        left = pd.Series(got.supply_left, index=receipt_of).groupby(level=0).sum()
+        for r, value in left[left > 0].items():
+            credit_of[int(r)] = credit_of.get(int(r), 0) + int(value)
+    # Phase 2: customer matches, per customer oldest bill first.
+    whole = moving[moving["bill"] < 0].sort_values(["customer", "receipt"], kind="stable")
+    if len(whole):
+        open_left = bill_amount - paid
+        wanted = np.flatnonzero((open_left > 0) & np.isin(state.bill_customer, whole["customer"].to_numpy()))
+        got = allocation.fifo(whole["customer"].to_numpy(), whole["amount"].to_numpy(),
+                              state.bill_customer[wanted], open_left[wanted])
+        receipt_of = whole["receipt"].to_numpy()
+        rows.append(pd.DataFrame({"receipt": receipt_of[got.supply], "bill": wanted[got.demand],
+                                  "amount": got.amount, "kind": "payment"}))
+        np.add.at(paid, wanted[got.demand], got.amount)
+        for r, value in zip(receipt_of.tolist(), got.supply_left.tolist()):
+            if value > 0:
+                credit_of[r] = credit_of.get(r, 0) + int(value)
+    # Write-offs of tolerance matches.
+    tol = moving[moving["rule"] == "tolerance"]
+    for r, b in zip(tol["receipt"].tolist(), tol["bill"].tolist()):
+        short = int(bill_amount[b] - paid[b])
+        if 0 < short <= state.options.tolerance:
+            rows.append(pd.DataFrame({"receipt": [r], "bill": [b], "amount": [short], "kind": ["writeoff"]}))
+            paid[b] += short
+    if credit_of:
+        credits = sorted(credit_of.items())
+        rows.append(pd.DataFrame({"receipt": [r for r, _ in credits], "bill": -1,
+                                  "amount": [v for _, v in credits], "kind": "credit"}))
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        {"receipt": pd.Series(dtype=np.int64), "bill": pd.Series(dtype=np.int64),
+         "amount": pd.Series(dtype=np.int64), "kind": pd.Series(dtype=object)})
+    frame = frame[frame["amount"] != 0]
+    kind_order = frame["kind"].map({"payment": 0, "writeoff": 1, "credit": 2})
+    frame = frame.assign(_k=kind_order).sort_values(["receipt", "_k", "bill"], kind="stable").drop(columns="_k")
+    return frame.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole reconciliation
+# ---------------------------------------------------------------------------------------------
+
+def _match_id(receipt: str, target: str) -> str:
+    return "M" + hashlib.blake2b(f"{receipt}\x1f{target}".encode(), digest_size=5).hexdigest().upper()
+
+
+def reconcile(bills: pd.DataFrame, payments: pd.DataFrame, bank: pd.DataFrame, customers: pd.DataFrame,
+              as_of: datetime.date, options: Options = Options(), decisions: pd.DataFrame | None = None,
+              lang: str = "zh", progress=None) -> Result:
+    """Match, allocate and list the exceptions. Inputs are typed tables (money in integer fen);
+    none is changed. Payments and bank lines dated after `as_of` are left out."""
+    step = progress or (lambda done, total, text: None)
+    as_of_day = np.datetime64(as_of, "D")
+    payments = payments[_days(payments["PaidDate"]) <= as_of_day]
+    bank = bank[_days(bank["TxnDate"]) <= as_of_day]
+    bills = bills[(bills["Status"].astype(object) != "cancelled") & bills["Amount"].notna()
+                  & bills["CustomerID"].notna()]
+    step(1, 6, "settle")
+    landed, settlements, bank_left, exception_rows = settle_channels(payments, bank, as_of, lang)
+    receipts = receipts_from(payments, landed, bank_left)
+    state = _State(receipts, bills, customers, options, lang)
+    stale_decisions = apply_decisions(state, decisions)
+    step(2, 6, "match")
+    pass_reversals(state)
+    for name in options.passes:
+        if name == "reference":
+            pass_reference(state)
+            pass_address(state)
+        else:
+            PASS_FUNCTIONS[name](state)
+    # A rejected match that nothing replaced stays in the table, so the decision is kept.
+    if decisions is not None and len(decisions):
+        _keep_rejections(state, decisions)
+    step(4, 6, "allocate")
+    alloc = allocate(state)
+    step(5, 6, "exceptions")
+    recon = _reconciliation_frame(state)
+    allocations = _allocations_frame(state, alloc)
+    exceptions = _exceptions(state, alloc, exception_rows, as_of)
+    moved = int(alloc.loc[alloc["kind"] == "payment", "amount"].sum())
+    credit = int(alloc.loc[alloc["kind"] == "credit", "amount"].sum())
+    total = int(receipts["Amount"].sum())
+    counts = {
+        "rows": len(receipts), "receipts": len(receipts), "payments": int((receipts["Source"] == "payments").sum()),
+        "bank_only": int((receipts["Source"] == "bank").sum()),
+        "matched": int(state.resolved.sum()),
+        "automatic": int(recon["Status"].isin(MOVES_MONEY).groupby(recon["PaymentID"]).any().sum())
+        if len(recon) else 0,
+        "suggested": int((recon["Status"] == SUGGESTED).sum()),
+        "exceptions": len(exceptions), "allocated_fen": moved, "credit_fen": credit,
+        "writeoff_fen": int(alloc.loc[alloc["kind"] == "writeoff", "amount"].sum()),
+        "unmatched_fen": total - moved - credit, "received_fen": total,
+        "settlements": len(settlements), "stale_decisions": len(stale_decisions),
+    }
+    step(6, 6, "")
+    return Result(recon, allocations, exceptions, settlements, counts)
+
+
+def _keep_rejections(state: _State, decisions: pd.DataFrame) -> None:
+    index_of = {rid: i for i, rid in enumerate(state.ids.tolist())}
+    for row in decisions[decisions["Decision"] == "reject"].itertuples(index=False):
+        receipt = index_of.get(row.PaymentID)
+        if receipt is None:
+            continue
+        bill_id = row.BillID if isinstance(row.BillID, str) else ""
+        bill = state.bill_upper.get(bill_id.upper(), -1) if bill_id else -1
+        customer = state.customer_code.get(row.CustomerID, -1) if isinstance(row.CustomerID, str) else -1
+        linked = row.LinkedID if isinstance(getattr(row, "LinkedID", None), str) else None
+        state.add(receipt, bill, customer, int(row.Amount) if pd.notna(row.Amount) else 0,
+                  row.Rule if isinstance(row.Rule, str) and row.Rule in RULES else "reference",
+                  float(row.Score) if pd.notna(row.Score) else 0.0, REJECTED,
+                  row.Reason if isinstance(row.Reason, str) else "", linked)
+
+
+def _reconciliation_frame(state: _State) -> pd.DataFrame:
+    m = pd.DataFrame(state.matches, columns=["receipt", "bill", "customer", "amount", "rule", "score", "status",
+                                             "reason", "linked"])
+    r = state.r
+    receipt = m["receipt"].to_numpy(np.int64)
+    bill = m["bill"].to_numpy(np.int64)
+    customer = m["customer"].to_numpy(np.int64)
+    bill_id = np.where(bill >= 0, state.bill_ids[np.maximum(bill, 0)] if len(state.bill_ids) else None, None)
+    customer_id = np.where(customer >= 0, state.customer_ids[np.maximum(customer, 0)]
+                           if len(state.customer_ids) else None, None)
+    receipt_id = state.ids[receipt] if len(receipt) else np.array([], dtype=object)
+    target = [b if isinstance(b, str) else (lk if isinstance(lk, str) else (c if isinstance(c, str) else ""))
+              for b, lk, c in zip(bill_id.tolist(), m["linked"].tolist(), customer_id.tolist())]
+    frame = pd.DataFrame({
+        "MatchID": [_match_id(a, b) for a, b in zip(receipt_id.tolist(), target)],
+        "Source": r["Source"].to_numpy(object)[receipt] if len(receipt) else [],
+        "PaymentID": receipt_id,
+        "PaidDate": pd.to_datetime(state.date[receipt]).astype("datetime64[s]") if len(receipt) else
+        pd.Series(dtype="datetime64[s]"),
+        "CustomerID": customer_id,
+        "BillID": bill_id,
+        "LinkedID": m["linked"].to_numpy(object),
+        "Amount": pd.array(m["amount"].to_numpy(np.int64), dtype="Int64"),
+        "BankTxnID": r["BankTxnID"].to_numpy(object)[receipt] if len(receipt) else [],
+        "Rule": m["rule"].to_numpy(object),
+        "Score": m["score"].to_numpy(np.float64),
+        "Reason": m["reason"].to_numpy(object),
+        "Status": m["status"].to_numpy(object),
+        "Decision": np.where(m["status"] == CONFIRMED, "confirm", np.where(m["status"] == REJECTED, "reject", None)),
+    })
+    order = np.lexsort((np.arange(len(frame)), receipt))
+    frame = frame.iloc[order].reset_index(drop=True)
+    for column in ("CustomerID", "BillID", "LinkedID", "BankTxnID", "Decision", "Source", "PaymentID", "Rule",
+                   "Reason", "Status", "MatchID"):
+        frame[column] = frame[column].astype("str") if len(frame) else frame[column].astype(object)
+        frame.loc[frame[column].isin(["None", "nan", ""]), column] = np.nan
+    return frame
+
+
+def _allocations_frame(state: _State, alloc: pd.DataFrame) -> pd.DataFrame:
+    r = state.r
+    receipt = alloc["receipt"].to_numpy(np.int64)
+    bill = alloc["bill"].to_numpy(np.int64)
+    receipt_day = state.date[receipt]
+    bill_day = np.where(bill >= 0, state.bill_date[np.maximum(bill, 0)] if len(state.bill_date) else receipt_day,
+                        receipt_day)
+    customer = np.where(bill >= 0, state.bill_customer[np.maximum(bill, 0)] if len(state.bill_customer) else -1,
+                        state.customer[receipt] if len(receipt) else -1)
+    frame = pd.DataFrame({
+        "AllocationID": [f"A{i + 1:07d}" for i in range(len(alloc))],
+        "Source": r["Source"].to_numpy(object)[receipt] if len(receipt) else [],
+        "PaymentID": state.ids[receipt] if len(receipt) else [],
+        "BillID": np.where(bill >= 0, state.bill_ids[np.maximum(bill, 0)] if len(state.bill_ids) else None, None),
+        "CustomerID": np.where(customer >= 0, state.customer_ids[np.maximum(customer, 0)]
+                               if len(state.customer_ids) else None, None),
+        "AllocDate": pd.to_datetime(np.maximum(receipt_day, bill_day)).astype("datetime64[s]"),
+        "Amount": pd.array(alloc["amount"].to_numpy(np.int64), dtype="Int64"),
+        "Kind": alloc["kind"].to_numpy(object),
+    })
+    for column in ("Source", "PaymentID", "BillID", "CustomerID", "Kind", "AllocationID"):
+        values = frame[column].astype(object)
+        frame[column] = values.where(values.notna(), np.nan).astype("str") if len(frame) else values
+        frame.loc[frame[column].isin(["None", "nan"]), column] = np.nan
+    return frame
+
+
+def _exceptions(state: _State, alloc: pd.DataFrame, settlement_rows: list, as_of: datetime.date) -> pd.DataFrame:
+    lang = state.lang
+    r = state.r
+    rows = list(settlement_rows)
+    as_of_day = np.datetime64(as_of, "D")
+    m = pd.DataFrame(state.matches, columns=["receipt", "bill", "customer", "amount", "rule", "score", "status",
+                                             "reason", "linked"])
+    moving = set(m.loc[m["status"].isin(MOVES_MONEY), "receipt"].tolist())
+    suggested = set(m.loc[m["status"] == SUGGESTED, "receipt"].tolist()) - moving
+    customer_ids = state.customer_ids
+    for i in range(len(r)):
+        if i in moving or state.amount[i] == 0:
+            continue
+        age = int((as_of_day - state.date[i]).astype(int))
+        source = r["Source"].iat[i]
+        customer = customer_ids[state.customer[i]] if state.customer[i] >= 0 else None
+        if state.amount[i] < 0:
+            kind, values = "unmatched_refund", {}
+        elif i in suggested:
+            kind, values = "suggested", {}
+        elif age > state.options.stale_days:
+            kind, values = "stale", {"days": state.options.stale_days}
+        else:
+            kind, values = ("unmatched_payment" if source == "payments" else "unmatched_bank"), {}
+        detail, action = exception_text(kind, lang, **values)
+        if kind == "stale":
+            first, _ = exception_text("unmatched_payment" if source == "payments" else "unmatched_bank", lang)
+            detail = f"{first}；{detail}" if lang == "zh" else f"{first}; {detail}"
+        rows.append((kind, source, state.ids[i], customer, int(state.amount[i]), state.date[i], detail, action))
+    # Duplicates: same customer, same amount, a few days apart (the later one is flagged).
+    known = np.flatnonzero((state.customer >= 0) & (state.amount > 0))
+    if len(known):
+        frame = pd.DataFrame({"i": known, "c": state.customer[known], "a": state.amount[known],
+                              "d": state.date[known]}).sort_values(["c", "a", "d", "i"], kind="stable")
+        same = (frame["c"].diff() == 0) & (frame["a"].diff() == 0)
+        gap = frame["d"].diff().dt.days
+        flagged = frame[same & (gap <= state.options.duplicate_days)]
+        previous = frame["i"].shift(1)
+        for i, p, days in zip(flagged["i"].tolist(), previous[flagged.index].tolist(), gap[flagged.index].tolist()):
+            detail, action = exception_text("duplicate", lang, other=state.ids[int(p)], days=int(days))
+            rows.append(("duplicate", r["Source"].iat[i], state.ids[i], customer_ids[state.customer[i]],
+                         int(state.amount[i]), state.date[i], detail, action))
+    txn = normalise(r["ChannelTxnID"])
+    pay_rows = np.flatnonzero((r["Source"].to_numpy(object) == "payments") & (txn != ""))
+    if len(pay_rows):
+        seen: dict[str, int] = {}
+        for i in pay_rows.tolist():
+            if txn[i] in seen:
+                detail, action = exception_text("duplicate_txn", lang, other=state.ids[seen[txn[i]]])
+                rows.append(("duplicate", "payments", state.ids[i], None, int(state.amount[i]), state.date[i], detail,
+                             action))
+            else:
+                seen[txn[i]] = i
+    # Over- and underpayments.
+    credits = alloc[alloc["kind"] == "credit"]
+    has_bills = set(alloc.loc[alloc["kind"] == "payment", "receipt"].tolist())
+    for i, amount in zip(credits["receipt"].tolist(), credits["amount"].tolist()):
+        customer = customer_ids[state.customer[i]] if state.customer[i] >= 0 else None
+        if i in has_bills:
+            if amount <= state.options.tolerance:
+                continue
+            detail, action = exception_text("overpayment", lang, amount=_yuan(amount))
+        else:
+            detail, action = exception_text("no_bills", lang, customer=customer)
+        rows.append(("overpayment", r["Source"].iat[i], state.ids[i], customer, int(amount), state.date[i], detail,
+                     action))
+    paid = alloc[alloc["kind"].isin(["payment", "writeoff"])].groupby("bill")["amount"].sum()
+    short = np.maximum(state.bill_amount[paid.index.to_numpy()], 0) - paid.to_numpy()
+    for b, left in zip(paid.index.tolist(), short.tolist()):
+        if left > state.options.tolerance:
+            detail, action = exception_text("underpayment", lang, amount=_yuan(left))
+            rows.append(("underpayment", "bills", state.bill_ids[b], customer_ids[state.bill_customer[b]], int(left),
+                         state.due_date[b], detail, action))
+    frame = pd.DataFrame(rows, columns=["Kind", "Source", "SourceID", "CustomerID", "Amount", "ItemDate", "Detail",
+                                        "Action"])
+    order = {k: n for n, k in enumerate(EXCEPTION_TEXT)}
+    frame = frame.assign(_o=frame["Kind"].map(order)).sort_values(["_o", "ItemDate", "SourceID"],
+                                                                 kind="stable").drop(columns="_o")
+    frame.insert(0, "ExceptionID", [f"E{i + 1:06d}" for i in range(len(frame))])
+    frame["Amount"] = pd.array(frame["Amount"].astype("Int64"), dtype="Int64")
+    frame["ItemDate"] = pd.to_datetime(frame["ItemDate"]).astype("datetime64[s]")
+    for column in ("ExceptionID", "Kind", "Source", "SourceID", "CustomerID", "Detail", "Action"):
+        values = frame[column].astype(object)
+        frame[column] = values.where(values.notna(), np.nan).astype("str") if len(frame) else values
+        frame.loc[frame[column].isin(["None", "nan"]), column] = np.nan
+    return frame.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 6: the sub-ledger against finance's GL
+# ---------------------------------------------------------------------------------------------
+
+def ledger_check(bills: pd.DataFrame, payments: pd.DataFrame, gl: pd.DataFrame, settlements: pd.DataFrame,
+                 account: str | None = None, lang: str = "zh") -> pd.DataFrame:
+    """Per GL period: the sub-ledger's opening, billed, collected and closing receivable against
+    finance's, the variance and the items that explain it.
+
+    Sub-ledger: billed = bills of the period (by Period); collected = payments received in the
+    period's month; opening = finance's opening of the first period (what was carried over), then
+    the previous closing. A variance is explained by an item of exactly its size near the period
+    end: a day's settlement or cash deposit, a payment, or a bill (booked in the other period).
+    """
+    columns = ["Period", "Account", "LedgerOpening", "Billed", "Collected", "LedgerClosing", "GLDebit", "GLCredit",
+               "GLClosing", "Variance", "Explained", "Unexplained", "Explanation"]
+    if gl is None or not len(gl):
+        return pd.DataFrame(columns=columns)
+    gl = gl.dropna(subset=["Period"]).sort_values("Period", kind="stable")
+    if account:
+        gl = gl[gl["Account"].astype(str) == str(account)]
+    billed = bills.groupby(bills["Period"].astype(object))["Amount"].sum()
+    pay_period = pd.to_datetime(payments["PaidDate"]).dt.strftime("%Y-%m")
+    collected = payments["Amount"].astype("Int64").groupby(pay_period).sum()
+    rows = []
+    opening = None
+    for record in gl.groupby("Period", sort=True).agg(
+            Account=("Account", "first"), OpeningBalance=("OpeningBalance", "sum"), Debit=("Debit", "sum"),
+            Credit=("Credit", "sum"), ClosingBalance=("ClosingBalance", "sum")).reset_index().itertuples():
+        period = record.Period
+        gl_opening = int(record.OpeningBalance) if pd.notna(record.OpeningBalance) else None
+        if opening is None:
+            opening = gl_opening or 0
+        billed_p = int(billed.get(period, 0))
+        collected_p = int(collected.get(period, 0))
+        closing = opening + billed_p - collected_p
+        variance = int(record.ClosingBalance) - closing
+        carried = (gl_opening - opening) if gl_opening is not None else 0
+        debit_gap = int(record.Debit) - billed_p if pd.notna(record.Debit) else None
+        credit_gap = int(record.Credit) - collected_p if pd.notna(record.Credit) else None
+        explanation, explained = _explain(period, variance, carried, debit_gap, credit_gap, bills, payments,
+                                          settlements, lang)
+        rows.append({
+            "Period": period, "Account": record.Account, "LedgerOpening": opening, "Billed": billed_p,
+            "Collected": collected_p, "LedgerClosing": closing,
+            "GLDebit": int(record.Debit) if pd.notna(record.Debit) else None,
+            "GLCredit": int(record.Credit) if pd.notna(record.Credit) else None,
+            "GLClosing": int(record.ClosingBalance), "Variance": variance, "Explained": explained,
+            "Unexplained": variance - explained, "Explanation": explanation,
+        })
+        opening = closing
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in columns[2:12]:
+        frame[column] = frame[column].astype("Int64")
+    for column in ("Period", "Account", "Explanation"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), np.nan).astype("str")
+        frame.loc[frame[column].isin(["None", "nan"]), column] = np.nan
+    return frame
+
+
+def _explain(period, variance, carried, debit_gap, credit_gap, bills, payments, settlements,
+             lang) -> tuple[str, int]:
+    """Name the items behind a variance: a difference carried from the period before, and items of
+    exactly a gap's size within three days of the period's start or end (booked across periods)."""
+    zh = lang == "zh"
+    if variance == 0 and not carried and not debit_gap and not credit_gap:
+        return ("一致" if zh else "agrees"), 0
+    start = np.datetime64(dates.period_start(period), "D")
+    end = np.datetime64(dates.period_end(period), "D")
+
+    def near(day):
+        return ((day >= start - 3) & (day <= start + 3)) | ((day >= end - 3) & (day <= end + 3))
+
+    notes, explained = [], 0
+    if carried:
+        explained += carried
+        notes.append(f"上期差异延续 {_yuan(carried)}" if zh else f"{_yuan(carried)} carried from the period before")
+    if credit_gap:
+        want = abs(credit_gap)
+        side = ("财务少记收款" if credit_gap < 0 else "财务多记收款") if zh else \
+            ("finance booked less collected" if credit_gap < 0 else "finance booked more collected")
+        found = None
+        if settlements is not None and len(settlements):
+            day = settlements["PayDate"].to_numpy("datetime64[D]")
+            gross = settlements["Gross"].astype("Int64").fillna(-1).to_numpy(np.int64)
+            hit = np.flatnonzero((gross == want) & near(day))
+            if len(hit):
+                k = hit[0]
+                found = (f"{channel_label(settlements['Channel'].iat[k], lang)} {str(day[k])} "
+                         f"{'收款' if zh else 'receipts'} {_yuan(want)}")
+        if found is None:
+            day = _days(payments["PaidDate"])
+            amount = payments["Amount"].astype("Int64").fillna(-1).to_numpy(np.int64)
+            hit = np.flatnonzero((amount == want) & near(day))
+            if len(hit):
+                found = f"{payments['PaymentID'].iat[hit[0]]} {_yuan(want)}"
+        if found:
+            explained -= credit_gap
+            notes.append(f"{side} {_yuan(want)}：{found}，疑为跨期入账" if zh else
+                         f"{side} by {_yuan(want)}: {found}, booked in another period?")
+        else:
+            notes.append(f"{side} {_yuan(want)}，未找到对应项目" if zh else f"{side} by {_yuan(want)}; no item found")
+    if debit_gap:
+        want = abs(debit_gap)
+        side = ("财务少记账单" if debit_gap < 0 else "财务多记账单") if zh else \
+            ("finance booked less billed" if debit_gap < 0 else "finance booked more billed")
+        amount = bills["Amount"].astype("Int64").fillna(-1).to_numpy(np.int64)
+        hit = np.flatnonzero((amount == want) & near(_days(bills["BillDate"])))
+        if len(hit):
+            explained += debit_gap
+            notes.append(f"{side} {_yuan(want)}：账单 {bills['BillID'].iat[hit[0]]}" if zh else
+                         f"{side} by {_yuan(want)}: bill {bills['BillID'].iat[hit[0]]}")
+        else:
+            notes.append(f"{side} {_yuan(want)}，未找到对应账单" if zh else f"{side} by {_yuan(want)}; no bill found")
+    return ("；" if zh else "; ").join(notes), explained

@@ -72,6 +72,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "表格“{table}”没有数据。请粘贴或填写数据后再运行。",
         "Table '{table}' has no rows. Paste or enter the data, then run again.",
     ),
+    "decision_not_found": (
+        "有 {count} 条确认/否决所指的收款或账单已不在表中，这些决定未使用。请核对“对账结果”。",
+        "{count} confirm / reject decisions name a payment or bill that is no longer there and were not used. "
+        "Check the Reconciliation table.",
+    ),
     "bad_setting": (
         "设置项“{setting}”的值“{value}”无效：{reason}。请在控制台的设置表中改正。",
         "Setting '{setting}' has the invalid value '{value}': {reason}. Correct it in the settings "

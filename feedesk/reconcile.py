@@ -189,18 +189,16 @@ def channel_label(channel: str, lang: str) -> str:
 def normalise(values) -> np.ndarray:
     """NFKC (full-width letters and digits folded), upper case, outer spaces stripped; '' for blanks."""
     series = pd.Series(values, dtype=object)
-    out = np.empty(len(series), dtype=object)
-    cache: dict = {}
-    for i, value in enumerate(series.tolist()):
-        if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-            out[i] = ""
-            continue
-        got = cache.get(value)
-        if got is None:
-            got = unicodedata.normalize("NFKC", str(value)).upper().strip()
-            cache[value] = got
-        out[i] = got
-    return out
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    done = np.array([_fold(v) for v in uniques.tolist()] + [""], dtype=object)
+    return done[codes]  # code -1 (blank) takes the last entry, ''
+
+
+def _fold(value) -> str:
+    text = str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return text.upper().strip()
 
 
 _NAME_NOISE = re.compile(r"[\s()（）\[\]【】·.,，。'\"*＊-]+")
@@ -447,6 +445,9 @@ def receipts_from(payments: pd.DataFrame, landed: pd.Series, bank_left: pd.DataF
 # Step 3: matching
 # ---------------------------------------------------------------------------------------------
 
+MATCH_COLUMNS = ["receipt", "bill", "customer", "amount", "rule", "score", "status", "reason", "linked"]
+
+
 class _State:
     """Everything the passes share: who each receipt is from, what it pays, what bills owe."""
 
@@ -482,7 +483,8 @@ class _State:
         self.customer = np.full(n, -1, dtype=np.int64)
         self.how = np.full(n, "", dtype=object)
         self.resolved = np.zeros(n, dtype=bool)
-        self.matches: list[dict] = []
+        self._rows: list[dict] = []  # single matches not yet in a chunk
+        self._chunks: list[pd.DataFrame] = []
         self.forbidden: set[tuple[str, str]] = set()  # (receipt id, bill id or customer id) rejected
         self.text = normalise(receipts["Text"])
         self.payer = receipts["Payer"].to_numpy(object)
@@ -491,10 +493,39 @@ class _State:
 
     def add(self, receipt: int, bill: int, customer: int, amount: int, rule: str, score: float, status: str,
             reason: str, linked: str | None = None) -> None:
-        self.matches.append({
+        self._rows.append({
             "receipt": receipt, "bill": bill, "customer": customer, "amount": int(amount), "rule": rule,
             "score": round(float(score), 2), "status": status, "reason": reason, "linked": linked,
         })
+
+    def add_many(self, receipt, bill, customer, amount, rule: str, score, status, reason) -> None:
+        """Record many matches at once (arrays of equal length; rule, score, status may be scalars)."""
+        self._flush()
+        size = len(receipt)
+        if not size:
+            return
+        self._chunks.append(pd.DataFrame({
+            "receipt": np.asarray(receipt, np.int64), "bill": np.asarray(bill, np.int64),
+            "customer": np.asarray(customer, np.int64), "amount": np.asarray(amount, np.int64),
+            "rule": rule, "score": np.round(np.broadcast_to(np.asarray(score, np.float64), size), 2),
+            "status": np.broadcast_to(np.asarray(status, object), size), "reason": np.asarray(reason, object),
+            "linked": None,
+        }))
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._chunks.append(pd.DataFrame(self._rows, columns=MATCH_COLUMNS))
+            self._rows = []
+
+    @property
+    def matches(self) -> pd.DataFrame:
+        self._flush()
+        if not self._chunks:
+            return pd.DataFrame({c: pd.Series(dtype=np.int64 if c in ("receipt", "bill", "customer", "amount")
+                                              else object) for c in MATCH_COLUMNS})
+        if len(self._chunks) > 1:
+            self._chunks = [pd.concat(self._chunks, ignore_index=True)]
+        return self._chunks[0]
 
     def allowed(self, receipt: int, target: str) -> bool:
         return (self.ids[receipt], target) not in self.forbidden
@@ -603,63 +634,113 @@ def pass_reversals(state: _State) -> None:
 
 
 def pass_reference(state: _State) -> None:
-    """Bill IDs in the Bill ID column or the text pay those bills; customer IDs and addresses in
-    them say whose money it is (later passes use that)."""
+    """Bill IDs in the Bill ID column or the text pay those bills; customer IDs in them say whose
+    money it is (later passes use that). Vectorised: ids are looked up as tokens."""
     r = state.r
-    open_ = ~state.resolved & (state.amount > 0)
-    pattern = re.compile(state.options.reference_pattern)
-    column_bill = normalise(r["BillID"])
-    column_customer = normalise(r["CustomerID"])
     lang = state.lang
-    start, end = _open_bills_by_customer(state)
-    for i in np.flatnonzero(open_).tolist():
-        bills: list[tuple[int, str]] = []
-        customer, how = -1, ""
-        if column_customer[i]:
-            customer = state.customer_upper.get(column_customer[i], -1)
-            if customer >= 0:
-                how = _say("how_column", lang, customer=state.customer_ids[customer])
-        if column_bill[i]:
-            b = state.bill_upper.get(column_bill[i], -1)
-            if b >= 0:
-                bills.append((b, "column"))
-        if state.text[i]:
-            for token in pattern.findall(state.text[i]):
-                b = state.bill_upper.get(token, -1)
-                if b >= 0 and all(b != x for x, _ in bills):
-                    bills.append((b, "text"))
-                elif b < 0 and customer < 0:
-                    c = state.customer_upper.get(token, -1)
-                    if c >= 0:
-                        customer = c
-                        how = _say("how_text", lang, customer=state.customer_ids[c])
-        bills = [(b, where) for b, where in bills if state.allowed(i, state.bill_ids[b])]
-        if customer >= 0:
-            state.customer[i] = customer
-            state.how[i] = how
-        if not bills:
-            continue
+    todo = np.flatnonzero(~state.resolved & (state.amount > 0))
+    if not len(todo):
+        return
+    bill_index = pd.Index(list(state.bill_upper))
+    bill_pos = np.fromiter(state.bill_upper.values(), dtype=np.int64, count=len(state.bill_upper))
+    customer_index = pd.Index(list(state.customer_upper))
+    customer_pos = np.fromiter(state.customer_upper.values(), dtype=np.int64, count=len(state.customer_upper))
+
+    def lookup(index, positions, tokens):
+        at = index.get_indexer(tokens)
+        return np.where(at >= 0, positions[np.maximum(at, 0)] if len(positions) else -1, -1)
+
+    # Customer evidence: the CustomerID column, else the first customer ID in the text.
+    column_customer = normalise(r["CustomerID"].to_numpy(object)[todo])
+    customer = lookup(customer_index, customer_pos, column_customer)
+    how_column = customer >= 0
+    # Tokens: the Bill ID column first, then ids in the text, in order.
+    column_bill = normalise(r["BillID"].to_numpy(object)[todo])
+    found = pd.Series(state.text[todo], dtype=object).str.findall(state.options.reference_pattern)
+    lengths = found.str.len().fillna(0).to_numpy(np.int64)
+    text_tokens = np.array([t for tokens in found.tolist() if tokens for t in tokens], dtype=object)
+    receipt_of_token = np.repeat(np.arange(len(todo)), lengths)
+    token_bill = lookup(bill_index, bill_pos, text_tokens) if len(text_tokens) else np.zeros(0, np.int64)
+    token_customer = lookup(customer_index, customer_pos, text_tokens) if len(text_tokens) else \
+        np.zeros(0, np.int64)
+    # Customer from the text where the column gave none.
+    text_customer = (token_customer >= 0) & (token_bill < 0)
+    first_text_customer = pd.Series(token_customer[text_customer]).groupby(receipt_of_token[text_customer]).first()
+    if len(first_text_customer):
+        where_ = first_text_customer.index.to_numpy()
+        customer[where_] = np.where(customer[where_] < 0, first_text_customer.to_numpy(), customer[where_])
+    has_customer = customer >= 0
+    state.customer[todo[has_customer]] = customer[has_customer]
+    if has_customer.any():
+        cids = state.customer_ids[customer[has_customer]]
+        from_column = how_column[has_customer]
+        state.how[todo[has_customer]] = [
+            _say("how_column" if c else "how_text", lang, customer=cid) for cid, c in zip(cids.tolist(),
+                                                                                          from_column.tolist())]
+    # Bill candidates in order: column (rank 0), text tokens (rank 1..).
+    column_b = lookup(bill_index, bill_pos, column_bill)
+    cand = pd.DataFrame({
+        "k": np.concatenate([np.arange(len(todo)), receipt_of_token]),
+        "rank": np.concatenate([np.zeros(len(todo), np.int64),
+                                1 + np.arange(len(text_tokens)) - np.repeat(np.cumsum(lengths) - lengths, lengths)]),
+        "bill": np.concatenate([column_b, token_bill]),
+        "where": np.concatenate([np.full(len(todo), "column", object), np.full(len(text_tokens), "text", object)]),
+    })
+    cand = cand[cand["bill"] >= 0].sort_values(["k", "rank"], kind="stable").drop_duplicates(["k", "bill"])
+    if state.forbidden and len(cand):
+        keep = [state.allowed(int(todo[k]), state.bill_ids[b]) for k, b in zip(cand["k"].tolist(),
+                                                                                cand["bill"].tolist())]
+        cand = cand[np.array(keep, dtype=bool)]
+    if not len(cand):
+        return
+    per = cand.groupby("k")["bill"].transform("size").to_numpy()
+    single = cand[per == 1]
+    # One bill named: the common case, all at once.
+    k = single["k"].to_numpy(np.int64)
+    bill = single["bill"].to_numpy(np.int64)
+    receipt = todo[k]
+    owner = state.bill_customer[bill]
+    mismatch = (customer[k] >= 0) & (customer[k] != owner)
+    wheres = {w: _say(f"where_{w}", lang) for w in ("column", "text")}
+    reasons = [_say("reference", lang, bill=b, where=wheres[w]) for b, w in
+               zip(state.bill_ids[bill].tolist(), single["where"].tolist())]
+    for at in np.flatnonzero(mismatch).tolist():
+        reasons[at] += ("；" if lang == "zh" else "; ") + _say(
+            "owner_differs", lang, bill=state.bill_ids[bill[at]], owner=state.customer_ids[owner[at]],
+            customer=state.customer_ids[customer[k[at]]])
+    amount = state.amount[receipt]
+    state.add_many(receipt, bill, owner, amount, "reference", np.where(mismatch, 0.6, 1.0),
+                   np.where(mismatch, SUGGESTED, AUTO), reasons)
+    ok = ~mismatch
+    taken = np.zeros(len(state.remaining), dtype=np.int64)
+    np.add.at(taken, bill[ok], amount[ok])
+    state.remaining = np.maximum(state.remaining - taken, 0)
+    state.customer[receipt[ok]] = owner[ok]
+    state.resolved[receipt] = True
+    # Several bills named: split in the order named (each gets its open amount, the last the rest).
+    several = cand[per > 1]
+    for k_, group in several.groupby("k", sort=True):
+        i = int(todo[k_])
+        bills = list(zip(group["bill"].tolist(), group["where"].tolist()))
         owners = {int(state.bill_customer[b]) for b, _ in bills}
-        mismatch = customer >= 0 and customer not in owners
+        c = int(customer[k_])
+        wrong = c >= 0 and c not in owners
         left = int(state.amount[i])
-        for k, (b, where) in enumerate(bills):
-            last = k == len(bills) - 1
-            piece = left if last else min(left, int(state.remaining[b]))
+        for n, (b, where) in enumerate(bills):
+            piece = left if n == len(bills) - 1 else min(left, int(state.remaining[b]))
             left -= piece
-            reason = _say("reference", lang, bill=state.bill_ids[b], where=_say(f"where_{where}", lang))
-            if mismatch:
-                reason += "；" if lang == "zh" else "; "
-                reason += _say("owner_differs", lang, bill=state.bill_ids[b],
-                               owner=state.customer_ids[state.bill_customer[b]],
-                               customer=state.customer_ids[customer])
-            state.add(i, b, int(state.bill_customer[b]), piece, "reference", 0.6 if mismatch else 1.0,
-                      SUGGESTED if mismatch else AUTO, reason)
-            if not mismatch:
+            reason = _say("reference", lang, bill=state.bill_ids[b], where=wheres[where])
+            if wrong:
+                reason += ("；" if lang == "zh" else "; ") + _say(
+                    "owner_differs", lang, bill=state.bill_ids[b], owner=state.customer_ids[state.bill_customer[b]],
+                    customer=state.customer_ids[c])
+            state.add(i, b, int(state.bill_customer[b]), piece, "reference", 0.6 if wrong else 1.0,
+                      SUGGESTED if wrong else AUTO, reason)
+            if not wrong:
                 state.remaining[b] = max(0, int(state.remaining[b]) - piece)
-        if not mismatch:
+        if not wrong:
             state.customer[i] = int(state.bill_customer[bills[0][0]])
         state.resolved[i] = True
-    del start, end
 
 
 def _addresses(state: _State) -> tuple[dict[str, int], list[int]]:
@@ -952,8 +1033,7 @@ def allocate(state: _State) -> pd.DataFrame:
     is left is the customer's credit; a receipt matched only to its customer pays the customer's
     oldest open bills, then becomes credit. Tolerance matches write off the small remainder.
     """
-    m = pd.DataFrame(state.matches, columns=["receipt", "bill", "customer", "amount", "rule", "score", "status",
-                                             "reason", "linked"])
+    m = state.matches
     moving = m[m["status"].isin(MOVES_MONEY) & (m["rule"] != "reversal")]
     n_bills = len(state.bill_ids)
     paid = np.zeros(n_bills, dtype=np.int64)
@@ -1084,8 +1164,7 @@ def _keep_rejections(state: _State, decisions: pd.DataFrame) -> None:
 
 
 def _reconciliation_frame(state: _State) -> pd.DataFrame:
-    m = pd.DataFrame(state.matches, columns=["receipt", "bill", "customer", "amount", "rule", "score", "status",
-                                             "reason", "linked"])
+    m = state.matches
     r = state.r
     receipt = m["receipt"].to_numpy(np.int64)
     bill = m["bill"].to_numpy(np.int64)
@@ -1154,16 +1233,15 @@ def _exceptions(state: _State, alloc: pd.DataFrame, settlement_rows: list, as_of
     r = state.r
     rows = list(settlement_rows)
     as_of_day = np.datetime64(as_of, "D")
-    m = pd.DataFrame(state.matches, columns=["receipt", "bill", "customer", "amount", "rule", "score", "status",
-                                             "reason", "linked"])
-    moving = set(m.loc[m["status"].isin(MOVES_MONEY), "receipt"].tolist())
-    suggested = set(m.loc[m["status"] == SUGGESTED, "receipt"].tolist()) - moving
+    m = state.matches
+    moving = np.zeros(len(r), dtype=bool)
+    moving[m.loc[m["status"].isin(MOVES_MONEY), "receipt"].to_numpy(np.int64)] = True
+    suggested = set(m.loc[m["status"] == SUGGESTED, "receipt"].tolist())
     customer_ids = state.customer_ids
-    for i in range(len(r)):
-        if i in moving or state.amount[i] == 0:
-            continue
+    sources = r["Source"].to_numpy(object)
+    for i in np.flatnonzero(~moving & (state.amount != 0)).tolist():
         age = int((as_of_day - state.date[i]).astype(int))
-        source = r["Source"].iat[i]
+        source = sources[i]
         customer = customer_ids[state.customer[i]] if state.customer[i] >= 0 else None
         if state.amount[i] < 0:
             kind, values = "unmatched_refund", {}
@@ -1189,7 +1267,7 @@ def _exceptions(state: _State, alloc: pd.DataFrame, settlement_rows: list, as_of
         previous = frame["i"].shift(1)
         for i, p, days in zip(flagged["i"].tolist(), previous[flagged.index].tolist(), gap[flagged.index].tolist()):
             detail, action = exception_text("duplicate", lang, other=state.ids[int(p)], days=int(days))
-            rows.append(("duplicate", r["Source"].iat[i], state.ids[i], customer_ids[state.customer[i]],
+            rows.append(("duplicate", sources[i], state.ids[i], customer_ids[state.customer[i]],
                          int(state.amount[i]), state.date[i], detail, action))
     txn = normalise(r["ChannelTxnID"])
     pay_rows = np.flatnonzero((r["Source"].to_numpy(object) == "payments") & (txn != ""))
@@ -1213,7 +1291,7 @@ def _exceptions(state: _State, alloc: pd.DataFrame, settlement_rows: list, as_of
             detail, action = exception_text("overpayment", lang, amount=_yuan(amount))
         else:
             detail, action = exception_text("no_bills", lang, customer=customer)
-        rows.append(("overpayment", r["Source"].iat[i], state.ids[i], customer, int(amount), state.date[i], detail,
+        rows.append(("overpayment", sources[i], state.ids[i], customer, int(amount), state.date[i], detail,
                      action))
     paid = alloc[alloc["kind"].isin(["payment", "writeoff"])].groupby("bill")["amount"].sum()
     short = np.maximum(state.bill_amount[paid.index.to_numpy()], 0) - paid.to_numpy()
@@ -1299,8 +1377,8 @@ def ledger_check(bills: pd.DataFrame, payments: pd.DataFrame, gl: pd.DataFrame, 
 
 def _explain(period, variance, carried, debit_gap, credit_gap, bills, payments, settlements,
              lang) -> tuple[str, int]:
-    """Name the items behind a variance: a difference carried from the period before, and items of
-    exactly a gap's size within three days of the period's start or end (booked across periods)."""
+    """Name the items behind a variance: a difference carried from the period before, and an item of
+    exactly a gap's size dated in the period or within a week of it (booked across periods)."""
     zh = lang == "zh"
     if variance == 0 and not carried and not debit_gap and not credit_gap:
         return ("一致" if zh else "agrees"), 0
@@ -1308,7 +1386,7 @@ def _explain(period, variance, carried, debit_gap, credit_gap, bills, payments, 
     end = np.datetime64(dates.period_end(period), "D")
 
     def near(day):
-        return ((day >= start - 3) & (day <= start + 3)) | ((day >= end - 3) & (day <= end + 3))
+        return (day >= start - 7) & (day <= end + 7)
 
     notes, explained = [], 0
     if carried:
@@ -1352,3 +1430,38 @@ def _explain(period, variance, carried, debit_gap, credit_gap, bills, payments, 
         else:
             notes.append(f"{side} {_yuan(want)}，未找到对应账单" if zh else f"{side} by {_yuan(want)}; no bill found")
     return ("；" if zh else "; ").join(notes), explained
+
+
+# ---------------------------------------------------------------------------------------------
+# How good the automatic matches are, against a known truth (the sample data knows it)
+# ---------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Quality:
+    automatic: int  # automatic or confirmed matches (rows with a bill or a customer)
+    correct: int  # of those, the right bill (bill matches) or the right customer (customer matches)
+    payments: int  # payments the truth knows
+    found: int  # of those, payments with at least one correct automatic match
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.automatic if self.automatic else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.payments if self.payments else 1.0
+
+
+def match_quality(reconciliation: pd.DataFrame, truth: pd.DataFrame, bills: pd.DataFrame) -> Quality:
+    """Precision and recall of the automatic matches against `truth` (PaymentID, BillID): a bill
+    match is right when the truth pairs that payment with that bill, a customer match when the
+    truth's bill belongs to that customer."""
+    moved = reconciliation[reconciliation["Status"].isin(MOVES_MONEY) & (reconciliation["Rule"] != "reversal")]
+    pairs = set(zip(truth["PaymentID"].tolist(), truth["BillID"].tolist()))
+    owner = dict(zip(bills["BillID"].tolist(), bills["CustomerID"].tolist()))
+    customers = {(p, owner.get(b)) for p, b in pairs}
+    right = [((p, b) in pairs) if isinstance(b, str) else ((p, c) in customers)
+             for p, b, c in zip(moved["PaymentID"].tolist(), moved["BillID"].tolist(), moved["CustomerID"].tolist())]
+    right = np.array(right, dtype=bool)
+    found = set(moved["PaymentID"].to_numpy(object)[right].tolist()) & set(truth["PaymentID"].tolist())
+    return Quality(len(moved), int(right.sum()), int(truth["PaymentID"].nunique()), len(found))

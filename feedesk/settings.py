@@ -25,6 +25,12 @@ class Settings:
     match_tolerance: int = 5  # fen
     notice_rate: float = 0.1  # a bill rising more than this gets a price-change notice
     import_file: str = ""  # the statement an import button picked
+    match_window_days: int = 120
+    name_threshold: float = 90.0
+    reference_pattern: str = r"[A-Z]{1,3}\d{5,}"
+    match_passes: str = ""  # blank: every pass in the default order
+    stale_days: int = 30
+    gl_account: str = "1122"
 
     @property
     def lang(self) -> str:
@@ -48,6 +54,12 @@ FIELDS = {
     "MatchTolerance": "match_tolerance",
     "NoticeRate": "notice_rate",
     "ImportFile": "import_file",
+    "MatchWindowDays": "match_window_days",
+    "NameThreshold": "name_threshold",
+    "ReferencePattern": "reference_pattern",
+    "MatchPasses": "match_passes",
+    "StaleDays": "stale_days",
+    "GLAccount": "gl_account",
 }
 
 

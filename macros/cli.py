@@ -111,6 +111,8 @@ def _demo(args) -> int:
                        start=args.start, progress=progress.Bar())
     for report in reports:
         print_report(report, limit=10)
+        if report.note and report.job == "reconcile":
+            print(f"  {report.note}")
     print(f"demo: {os.path.join(args.dir, demo.BOOK_NAME)} in {time.perf_counter() - started:.1f}s")
     return max((exit_code(r) for r in reports), default=EXIT_OK)
 

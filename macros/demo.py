@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 
-from feedesk import sample
+from feedesk import reconcile, sample
 from macros import runner
-from workbook import build, registry
+from workbook import build, filehost, registry
 
 BOOK_NAME = "FeeDesk.xlsm"
 
@@ -29,5 +30,20 @@ def run(folder: str, customers: int = 2000, months: int = 12, lang: str = "zh", 
     for job in registry.JOBS:
         if job.asks_for_file:  # imports need a statement export: `feedesk import` shows them
             continue
-        reports.append(runner.run_file(job.key, path, progress=progress))
+        report = runner.run_file(job.key, path, progress=progress)
+        if job.key == "reconcile" and report.status != "failed" and data.truth is not None:
+            report = dataclasses.replace(report, note=quality_note(path, data, lang))
+        reports.append(report)
     return reports
+
+
+def quality_note(path: str, data: sample.SampleBook, lang: str) -> str:
+    """The reconciliation's automatic matches against what the sample generator knows."""
+    with filehost.FileBook(path) as book:
+        matched = book.read("Reconciliation")
+    quality = reconcile.match_quality(matched, data.truth, data.tables["Bills"])
+    if lang == "zh":
+        return (f"自动匹配准确率 {quality.precision:.2%}（{quality.correct:,}/{quality.automatic:,}），"
+                f"召回率 {quality.recall:.2%}（{quality.found:,}/{quality.payments:,}）")
+    return (f"automatic matches: precision {quality.precision:.2%} ({quality.correct:,}/{quality.automatic:,}), "
+            f"recall {quality.recall:.2%} ({quality.found:,}/{quality.payments:,})")

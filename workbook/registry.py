@@ -199,6 +199,44 @@ JOBS: tuple[Job, ...] = (
         writes=("BankStatement",),
         asks_for_file=True,
     ),
+    Job(
+        key="reconcile",
+        sub="Reconcile",
+        entry="macros.jobs.reconcile:run",
+        zh="对账",
+        en="Reconcile",
+        about_zh="把收款与银行流水、账单、财务总账逐一核对：微信支付、支付宝、柜台每天的收款对上银行到账（扣除手续费）；"
+                 "每笔收款按附言中的账单编号或客户编号、客户+金额、一笔缴多单、分次缴费、付款人户名、仅金额、容差等规则"
+                 "找到账单，每条匹配写明规则、可信度和依据；款项按“指明账单优先、否则先欠先还”冲抵账单，多缴作为预存；"
+                 "未对上、疑似重复、多缴少缴、渠道未到账等列入异常清单并附建议；台账与总账逐期核对并说明差异。",
+        about_en="Reconciles collections with the bank, the bills and finance's GL: each day's WeChat Pay, Alipay and "
+                 "counter receipts against the bank credit that settles them, net of fees; each payment to its bills "
+                 "by bill or customer ID in the reference, customer and amount, one payment for several bills, "
+                 "instalments, payer name, amount alone and tolerance, every match with its rule, score and reason; "
+                 "money applied to the named bill first, else the oldest, overpayments held as credit; what is left "
+                 "(unmatched, suspected duplicates, over- and underpayments, missing settlements) listed with an "
+                 "action; the ledger's receivable balance against the GL per period, the variance explained.",
+        steps_zh=(
+            "导入本期的收款记录和银行流水，在“财务总账”中填入财务的应收账款余额；设置截止日期。",
+            "点“对账”（或命令行 feedesk run reconcile 工作簿.xlsm）。",
+            "在“对账结果”中查看每笔收款的匹配；状态为“待确认”的，在“处理”列选择“确认”或“否决”，再点一次“对账”。"
+            "已确认的匹配保持不变，否决的不会再提出。",
+            "按“异常清单”的建议处理未对上的款项、疑似重复和多缴少缴；“渠道到账”列出每天的到账和手续费。",
+            "“三方核对”列出每个账期台账与总账的差异及原因；“核销分配”是每张账单的冲抵明细。",
+        ),
+        steps_en=(
+            "Import the period's payments and bank lines, enter finance's receivable balances in GL; set the as-of "
+            "date.",
+            "Click 'Reconcile' (or: feedesk run reconcile Book.xlsm).",
+            "Reconciliation shows each payment's match. For 'suggested' ones choose confirm or reject in Decision and "
+            "click 'Reconcile' again: confirmed matches stay as they are, rejected ones are not proposed again.",
+            "Work through Exceptions by their suggested actions; Settlements shows each day's settlement and fees.",
+            "Ledger check shows each period's difference between the ledger and the GL and why; Allocations shows "
+            "what paid each bill.",
+        ),
+        reads=("Settings", "Customers", "Bills", "Payments", "BankStatement", "GL", "Reconciliation"),
+        writes=("Reconciliation", "Allocations", "Exceptions", "Settlements", "LedgerCheck"),
+    ),
 )
 
 JOBS_BY_KEY = {job.key: job for job in JOBS}

@@ -507,4 +507,18 @@ def _setting_value(spec: layout.Setting, value):
         from feedesk import settings as settings_module
 
         return settings_module.parse_bounds(text)
+    if spec.kind is Kind.NUMBER:
+        return float(money.to_decimal(text))
+    if spec.key == "ReferencePattern":
+        try:
+            re.compile(text)
+        except re.error as error:
+            raise ValueError(str(error)) from None
+    if spec.key == "MatchPasses":
+        from feedesk import reconcile
+
+        try:
+            reconcile.parse_passes(text)
+        except ValueError as error:
+            raise ValueError(f"{error}: {', '.join(reconcile.PASSES)}") from None
     return text

@@ -1091,6 +1091,12 @@ def allocate(state: _State) -> pd.DataFrame:
 # The whole reconciliation
 # ---------------------------------------------------------------------------------------------
 
+def _text(values) -> pd.Series | pd.arrays.StringArray:
+    """Object values as the hosts' text dtype ('str'), blanks (None, NaN, '') as NaN."""
+    items = [v if isinstance(v, str) and v != "" else None for v in np.asarray(values, dtype=object).tolist()]
+    return pd.array(items, dtype="str")
+
+
 def _match_id(receipt: str, target: str) -> str:
     return "M" + hashlib.blake2b(f"{receipt}\x1f{target}".encode(), digest_size=5).hexdigest().upper()
 
@@ -1196,8 +1202,7 @@ def _reconciliation_frame(state: _State) -> pd.DataFrame:
     frame = frame.iloc[order].reset_index(drop=True)
     for column in ("CustomerID", "BillID", "LinkedID", "BankTxnID", "Decision", "Source", "PaymentID", "Rule",
                    "Reason", "Status", "MatchID"):
-        frame[column] = frame[column].astype("str") if len(frame) else frame[column].astype(object)
-        frame.loc[frame[column].isin(["None", "nan", ""]), column] = np.nan
+        frame[column] = _text(frame[column].to_numpy(object))
     return frame
 
 
@@ -1222,9 +1227,7 @@ def _allocations_frame(state: _State, alloc: pd.DataFrame) -> pd.DataFrame:
         "Kind": alloc["kind"].to_numpy(object),
     })
     for column in ("Source", "PaymentID", "BillID", "CustomerID", "Kind", "AllocationID"):
-        values = frame[column].astype(object)
-        frame[column] = values.where(values.notna(), np.nan).astype("str") if len(frame) else values
-        frame.loc[frame[column].isin(["None", "nan"]), column] = np.nan
+        frame[column] = _text(frame[column].to_numpy(object))
     return frame
 
 
@@ -1309,9 +1312,7 @@ def _exceptions(state: _State, alloc: pd.DataFrame, settlement_rows: list, as_of
     frame["Amount"] = pd.array(frame["Amount"].astype("Int64"), dtype="Int64")
     frame["ItemDate"] = pd.to_datetime(frame["ItemDate"]).astype("datetime64[s]")
     for column in ("ExceptionID", "Kind", "Source", "SourceID", "CustomerID", "Detail", "Action"):
-        values = frame[column].astype(object)
-        frame[column] = values.where(values.notna(), np.nan).astype("str") if len(frame) else values
-        frame.loc[frame[column].isin(["None", "nan"]), column] = np.nan
+        frame[column] = _text(frame[column].to_numpy(object))
     return frame.reset_index(drop=True)
 
 
@@ -1370,8 +1371,7 @@ def ledger_check(bills: pd.DataFrame, payments: pd.DataFrame, gl: pd.DataFrame, 
     for column in columns[2:12]:
         frame[column] = frame[column].astype("Int64")
     for column in ("Period", "Account", "Explanation"):
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), np.nan).astype("str")
-        frame.loc[frame[column].isin(["None", "nan"]), column] = np.nan
+        frame[column] = _text(frame[column].to_numpy(object))
     return frame
 
 

@@ -1,0 +1,245 @@
+"""Reconciling 200,000 payment lines against a million open bills, ours (the whole
+`reconcile.reconcile`) side by side with DuckDB SQL doing the reference pass and the customer +
+amount pass (the anchor).
+
+    python bench/reconcile.py [--quick] [--customers N] [--payments N] [--repeat N]
+
+Data: `feedesk.sample.make(84_700, 12)` (about 1,000,000 bills; `--quick` 8,470 customers, about
+100,000 bills). Bills are taken as they are, every one of them open for this purpose (the
+reconciliation ignores PaidAmount). Payments are cut to the FIRST 200,000 BY DATE (PaidDate, then
+PaymentID; `--quick` 20,000), 2026-02-01 to early April, and the BankStatement to the lines dated
+up to three days (the longest settlement window) after the last kept payment, so that every kept
+payment's bank transfer or channel settlement is there; the few customer transfers of those last
+days whose payment rows were cut are bank credits that settle nothing, and ours matches them too
+(counted and printed). Generating the data is not timed.
+
+Ours: `reconcile.reconcile(bills, payments, bank, customers, as_of, reconcile.Options())`, every
+step: channel settlement against the bank, reversals, all eight matching passes, allocation,
+exceptions and the output frames. It runs in a child process (spawned, the inputs unpickled
+there), so its peak RSS (`getrusage(RUSAGE_CHILDREN).ru_maxrss`: interpreter, inputs and ours) is
+its own; target < 3 GB. It runs once for its matches, then `--repeat` times for the median.
+
+Anchor: DuckDB SQL over the same pandas frames (registered), (a) the reference pass: bill IDs in
+the payment's Bill ID column or in its text (Reference and Note, full-width letters and digits
+folded, upper case, `regexp_extract_all(..., '[A-Z]{1,3}[0-9]{5,}')` unnested) joined to the
+bills; the payment's customer from its Customer ID column, else the first customer ID in the text;
+a payment naming a customer who owns none of its bills is not matched (ours only suggests it);
+(b) customer + exact amount: payments that name no bill and have a customer, joined to that
+customer's bills of exactly the amount and not paid in (a), BillDate <= PaidDate + 7 days and
+PaidDate <= DueDate + 120 days, the oldest bill per payment (ROW_NUMBER), each bill to its earliest
+payment. Result: a (payment, bill, rule) table, counted. Ours' matches compared: rows of
+`result.reconciliation` with Status 'auto' and Rule 'reference' or 'customer_amount'. Target:
+ours within 2x. Last line: ratio=<ours/DuckDB>.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import pickle
+import platform
+import resource
+import sys
+import tempfile
+import time
+
+import pandas as pd
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
+
+import timing  # noqa: E402
+from feedesk import reconcile, sample  # noqa: E402
+
+# duckdb is imported in main() only, so the child process that measures ours never loads it.
+
+RULES = ("reference", "customer_amount")
+FULL_WIDTH = "".join(chr(c) for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]) \
+    + "\u3000"
+HALF_WIDTH = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz "
+
+
+# -- data ---------------------------------------------------------------------------------------
+
+def book_frames(customers: int, payments: int, seed: int = 7):
+    """(bills, payments, bank, customers, as_of) and how the cut was made."""
+    book = sample.make(customers, months=12, seed=seed)
+    tables = book.tables
+    all_payments = tables["Payments"]
+    kept = all_payments.sort_values(["PaidDate", "PaymentID"], kind="stable").head(payments)
+    last = kept["PaidDate"].max()
+    reach = pd.Timedelta(days=max(reconcile.SETTLE_DAYS.values()))
+    bank = tables["BankStatement"]
+    bank = bank[bank["TxnDate"] <= last + reach]
+    info = {"payments_made": len(all_payments), "first": kept["PaidDate"].min().date(), "last": last.date(),
+            "bank_to": (last + reach).date(), "bank_made": len(tables["BankStatement"])}
+    return (tables["Bills"], kept, bank, tables["Customers"], book.settings["AsOfDate"]), info
+
+
+# -- ours ---------------------------------------------------------------------------------------
+
+def run_ours(bills, payments, bank, customers, as_of) -> reconcile.Result:
+    return reconcile.reconcile(bills, payments, bank, customers, as_of, reconcile.Options())
+
+
+def ours_matches(result: reconcile.Result) -> pd.DataFrame:
+    frame = result.reconciliation
+    auto = frame[(frame["Status"] == reconcile.AUTO) & frame["Rule"].isin(RULES)]
+    return pd.DataFrame({"PaymentID": auto["PaymentID"].to_numpy(object), "BillID": auto["BillID"].to_numpy(object),
+                         "Rule": auto["Rule"].to_numpy(object), "Source": auto["Source"].to_numpy(object)})
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def measure_ours(path: str, repeat: int, pipe) -> None:
+    """In a spawned process: load the inputs, run ours once for its matches, then time it."""
+    with open(path, "rb") as file:
+        frames = pickle.load(file)
+    inputs_rss = rss_bytes()
+    result = run_ours(*frames)
+    matches, counts = ours_matches(result), dict(result.counts)
+    del result  # each timed call's Result is freed inside the lambda; only its row count is kept
+    seconds, _ = timing.median_time(lambda: len(run_ours(*frames).reconciliation), repeat)
+    pipe.send({"seconds": seconds, "matches": matches, "counts": counts, "inputs_rss": inputs_rss,
+               "self_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024})
+    pipe.close()
+
+
+# -- anchor: DuckDB -----------------------------------------------------------------------------
+
+DUCKDB_SQL = """
+CREATE OR REPLACE TEMP TABLE anchor_matches AS
+WITH
+bill AS (
+    SELECT upper(BillID) AS bill_key, BillID, CustomerID AS owner, Amount AS amount,
+           CAST(BillDate AS DATE) AS bill_date, CAST(DueDate AS DATE) AS due_date
+    FROM bills WHERE Amount IS NOT NULL AND CustomerID IS NOT NULL),
+customer AS (
+    SELECT DISTINCT upper(CustomerID) AS customer_key, CustomerID FROM customers WHERE CustomerID IS NOT NULL),
+pay AS (
+    SELECT PaymentID, CAST(PaidDate AS DATE) AS paid, Amount AS amount,
+           upper(trim(translate(CustomerID, '{fw}', '{hw}'))) AS customer_key,
+           upper(trim(translate(BillID, '{fw}', '{hw}'))) AS bill_key,
+           regexp_extract_all(upper(translate(concat_ws(' ', Reference, Note), '{fw}', '{hw}')),
+                              '[A-Z]{{1,3}}[0-9]{{5,}}') AS tokens
+    FROM payments WHERE Amount > 0),
+token AS (  -- every ID-like token of the text and its place
+    SELECT PaymentID, unnest(tokens) AS token_key, unnest(range(1, len(tokens) + 1)) AS at FROM pay),
+named AS (  -- (a) bills named in the Bill ID column or the text, each once a payment
+    SELECT DISTINCT n.PaymentID, b.BillID, b.owner
+    FROM (SELECT PaymentID, bill_key AS key FROM pay WHERE bill_key IS NOT NULL
+          UNION ALL SELECT PaymentID, token_key FROM token) n
+    JOIN bill b ON b.bill_key = n.key),
+text_customer AS (  -- the first customer ID in the text
+    SELECT t.PaymentID, arg_min(c.CustomerID, t.at) AS customer
+    FROM token t JOIN customer c ON c.customer_key = t.token_key GROUP BY t.PaymentID),
+who AS (  -- the payment's customer: the Customer ID column, else the text
+    SELECT p.PaymentID, p.paid, p.amount, coalesce(c.CustomerID, t.customer) AS customer
+    FROM pay p LEFT JOIN customer c ON c.customer_key = p.customer_key
+               LEFT JOIN text_customer t ON t.PaymentID = p.PaymentID),
+reference AS (  -- unless the payment names a customer who owns none of its bills
+    SELECT n.PaymentID, n.BillID FROM named n JOIN who w ON w.PaymentID = n.PaymentID
+    QUALIFY w.customer IS NULL OR bool_or(n.owner = w.customer) OVER (PARTITION BY n.PaymentID)),
+amount_match AS (  -- (b) no bill named, a customer: its oldest unpaid bill of exactly the amount
+    SELECT w.PaymentID, b.BillID, w.paid
+    FROM who w JOIN bill b ON b.owner = w.customer AND b.amount = w.amount
+    WHERE w.customer IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM named n WHERE n.PaymentID = w.PaymentID)
+      AND NOT EXISTS (SELECT 1 FROM reference r WHERE r.BillID = b.BillID)
+      AND b.bill_date <= w.paid + 7 AND w.paid <= b.due_date + 120
+    QUALIFY row_number() OVER (PARTITION BY w.PaymentID ORDER BY b.due_date, b.bill_date, b.BillID) = 1),
+customer_amount AS (  -- each bill to its earliest payment
+    SELECT PaymentID, BillID FROM amount_match
+    QUALIFY row_number() OVER (PARTITION BY BillID ORDER BY paid, PaymentID) = 1)
+SELECT PaymentID, BillID, 'reference' AS rule FROM reference
+UNION ALL
+SELECT PaymentID, BillID, 'customer_amount' AS rule FROM customer_amount
+""".format(fw=FULL_WIDTH, hw=HALF_WIDTH)
+
+
+def duckdb_run(connection, bills, payments, customers) -> dict[str, int]:
+    connection.register("bills", bills)
+    connection.register("payments", payments)
+    connection.register("customers", customers)
+    connection.execute(DUCKDB_SQL)
+    return dict(connection.execute("SELECT rule, count(*) FROM anchor_matches GROUP BY rule").fetchall())
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="8,470 customers (~100,000 bills), 20,000 payments")
+    parser.add_argument("--customers", type=int)
+    parser.add_argument("--payments", type=int)
+    parser.add_argument("--repeat", type=int)
+    args = parser.parse_args()
+    customers = args.customers or (8_470 if args.quick else 84_700)
+    payments = args.payments or (20_000 if args.quick else 200_000)
+    repeat = args.repeat or 3
+
+    started = time.perf_counter()
+    frames, info = book_frames(customers, payments)
+    make_seconds = time.perf_counter() - started
+    bills, pay, bank, customer_frame, as_of = frames
+
+    # ours, alone in a fresh process, while this one waits
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "inputs.pickle")
+        with open(path, "wb") as file:
+            pickle.dump(frames, file, protocol=pickle.HIGHEST_PROTOCOL)
+        context = multiprocessing.get_context("spawn")
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=measure_ours, args=(path, repeat, sender))
+        child.start()
+        sender.close()
+        report = receiver.recv()
+        child.join()
+    assert child.exitcode == 0, child.exitcode
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    ours_seconds, ours_found, counts = report["seconds"], report["matches"], report["counts"]
+
+    import duckdb
+
+    connection = duckdb.connect()
+    threads = connection.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    duck_seconds, duck_counts = timing.median_time(lambda: duckdb_run(connection, bills, pay, customer_frame), repeat)
+    duck_found = connection.execute("SELECT PaymentID, BillID, rule FROM anchor_matches").fetchall()
+
+    ours_by_rule = ours_found["Rule"].value_counts().to_dict()
+    from_bank = int((ours_found["Source"] == "bank").sum())
+    ours_pairs = {(p, b): r for p, b, r in zip(ours_found["PaymentID"], ours_found["BillID"], ours_found["Rule"])}
+    duck_pairs = {(p, b): r for p, b, r in duck_found}
+    both = ours_pairs.keys() & duck_pairs.keys()
+    same_rule = sum(1 for k in both if ours_pairs[k] == duck_pairs[k])
+    ours_total, duck_total = len(ours_found), len(duck_found)
+
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"python {platform.python_version()}, pandas {pd.__version__}, duckdb {duckdb.__version__} ({threads} threads)")
+    print(f"sample.make({customers:,} customers, 12 months) in {make_seconds:.1f} s (not timed): {len(bills):,} bills "
+          f"(all taken as open), {len(customer_frame):,} customers; the first {len(pay):,} of {info['payments_made']:,} "
+          f"payments by date ({info['first']} to {info['last']}); {len(bank):,} of {info['bank_made']:,} bank lines "
+          f"(to {info['bank_to']}), {counts['bank_only']:,} credits of them settling no kept payment; as of {as_of}")
+    print(f"{'method':<54}{'seconds':>9}{'matches':>10}{'reference':>11}{'cust+amount':>13}")
+    print(f"{'ours: reconcile.reconcile (every step), auto matches':<54}{ours_seconds:>9.2f}{ours_total:>10,}"
+          f"{ours_by_rule.get('reference', 0):>11,}{ours_by_rule.get('customer_amount', 0):>13,}")
+    print(f"{'anchor: DuckDB SQL, reference + customer+amount':<54}{duck_seconds:>9.2f}{duck_total:>10,}"
+          f"{duck_counts.get('reference', 0):>11,}{duck_counts.get('customer_amount', 0):>13,}")
+    print(f"pairs (payment, bill): {len(both):,} found by both ({same_rule:,} by the same rule), "
+          f"{ours_total - len(both):,} by ours only ({from_bank:,} of ours are bank credits, which the anchor "
+          f"does not read), {duck_total - len(both):,} by DuckDB only")
+    print(f"ours, all passes: {counts['receipts']:,} receipts, {counts['automatic']:,} with money moved, "
+          f"{counts['suggested']:,} suggestions, {counts['exceptions']:,} exceptions, "
+          f"{counts['settlements']:,} channel days settled against the bank; median of {repeat}, one core")
+    verdict = "PASS" if peak < 3000 * 2**20 else "FAIL"
+    print(f"memory: ours in a child process: {report['inputs_rss'] / 2**20:,.0f} MB RSS with the inputs loaded, "
+          f"peak {peak / 2**20:,.0f} MB (ru_maxrss of the child), target < 3,000 MB: {verdict}")
+    print(f"ratio={ours_seconds / duck_seconds:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 import itertools
 import re
+import string
 import unicodedata
 
 import numpy as np
@@ -122,6 +122,20 @@ def _say(key: str, lang: str, **values) -> str:
     return (zh if lang == "zh" else en).format(**values)
 
 
+def _say_many(key: str, lang: str, **columns) -> np.ndarray:
+    """`_say` over arrays of values at once (object arrays concatenated, no per-row formatting)."""
+    zh, en = REASONS[key]
+    out = None
+    for literal, field, _, _ in string.Formatter().parse(zh if lang == "zh" else en):
+        parts = [literal] if literal else []
+        if field is not None:
+            value = columns[field]
+            parts.append(value.astype(object) if isinstance(value, np.ndarray) else np.asarray(value, dtype=object))
+        for part in parts:
+            out = part if out is None else out + part
+    return np.asarray(out, dtype=object)
+
+
 # Exceptions: kind -> (detail zh, detail en, action zh, action en)
 EXCEPTION_TEXT = {
     "unmatched_payment": ("找不到这笔收款的客户或账单", "No customer or bill found for this payment",
@@ -188,10 +202,8 @@ def channel_label(channel: str, lang: str) -> str:
 
 def normalise(values) -> np.ndarray:
     """NFKC (full-width letters and digits folded), upper case, outer spaces stripped; '' for blanks."""
-    series = pd.Series(values, dtype=object)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    done = np.array([_fold(v) for v in uniques.tolist()] + [""], dtype=object)
-    return done[codes]  # code -1 (blank) takes the last entry, ''
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return np.array([_fold(v) if v.__class__ is str else "" for v in items] or [], dtype=object)
 
 
 def _fold(value) -> str:
@@ -673,10 +685,8 @@ def pass_reference(state: _State) -> None:
     state.customer[todo[has_customer]] = customer[has_customer]
     if has_customer.any():
         cids = state.customer_ids[customer[has_customer]]
-        from_column = how_column[has_customer]
-        state.how[todo[has_customer]] = [
-            _say("how_column" if c else "how_text", lang, customer=cid) for cid, c in zip(cids.tolist(),
-                                                                                          from_column.tolist())]
+        state.how[todo[has_customer]] = np.where(how_column[has_customer], _say_many("how_column", lang, customer=cids),
+                                                 _say_many("how_text", lang, customer=cids))
     # Bill candidates in order: column (rank 0), text tokens (rank 1..).
     column_b = lookup(bill_index, bill_pos, column_bill)
     cand = pd.DataFrame({
@@ -702,8 +712,8 @@ def pass_reference(state: _State) -> None:
     owner = state.bill_customer[bill]
     mismatch = (customer[k] >= 0) & (customer[k] != owner)
     wheres = {w: _say(f"where_{w}", lang) for w in ("column", "text")}
-    reasons = [_say("reference", lang, bill=b, where=wheres[w]) for b, w in
-               zip(state.bill_ids[bill].tolist(), single["where"].tolist())]
+    where_text = np.where(single["where"].to_numpy(object) == "column", wheres["column"], wheres["text"])
+    reasons = _say_many("reference", lang, bill=state.bill_ids[bill], where=where_text.astype(object))
     for at in np.flatnonzero(mismatch).tolist():
         reasons[at] += ("；" if lang == "zh" else "; ") + _say(
             "owner_differs", lang, bill=state.bill_ids[bill[at]], owner=state.customer_ids[owner[at]],
@@ -1097,8 +1107,14 @@ def _text(values) -> pd.Series | pd.arrays.StringArray:
     return pd.array(items, dtype="str")
 
 
-def _match_id(receipt: str, target: str) -> str:
-    return "M" + hashlib.blake2b(f"{receipt}\x1f{target}".encode(), digest_size=5).hexdigest().upper()
+def _match_ids(receipts: np.ndarray, targets: np.ndarray) -> list[str]:
+    """A stable id per (payment, bill or customer): the same pair gets the same id in every run."""
+    if not len(receipts):
+        return []
+    a = pd.util.hash_array(np.asarray(receipts, dtype=object))
+    b = pd.util.hash_array(np.asarray(targets, dtype=object))
+    mixed = (a * np.uint64(0x9E3779B97F4A7C15)) ^ b
+    return [f"M{x:010X}" for x in (mixed >> np.uint64(24)).tolist()]
 
 
 def reconcile(bills: pd.DataFrame, payments: pd.DataFrame, bank: pd.DataFrame, customers: pd.DataFrame,
@@ -1182,7 +1198,7 @@ def _reconciliation_frame(state: _State) -> pd.DataFrame:
     target = [b if isinstance(b, str) else (lk if isinstance(lk, str) else (c if isinstance(c, str) else ""))
               for b, lk, c in zip(bill_id.tolist(), m["linked"].tolist(), customer_id.tolist())]
     frame = pd.DataFrame({
-        "MatchID": [_match_id(a, b) for a, b in zip(receipt_id.tolist(), target)],
+        "MatchID": _match_ids(receipt_id, np.array(target, dtype=object)),
         "Source": r["Source"].to_numpy(object)[receipt] if len(receipt) else [],
         "PaymentID": receipt_id,
         "PaidDate": pd.to_datetime(state.date[receipt]).astype("datetime64[s]") if len(receipt) else
@@ -1298,11 +1314,11 @@ def _exceptions(state: _State, alloc: pd.DataFrame, settlement_rows: list, as_of
                      action))
     paid = alloc[alloc["kind"].isin(["payment", "writeoff"])].groupby("bill")["amount"].sum()
     short = np.maximum(state.bill_amount[paid.index.to_numpy()], 0) - paid.to_numpy()
-    for b, left in zip(paid.index.tolist(), short.tolist()):
-        if left > state.options.tolerance:
-            detail, action = exception_text("underpayment", lang, amount=_yuan(left))
-            rows.append(("underpayment", "bills", state.bill_ids[b], customer_ids[state.bill_customer[b]], int(left),
-                         state.due_date[b], detail, action))
+    flagged = short > state.options.tolerance
+    for b, left in zip(paid.index.to_numpy()[flagged].tolist(), short[flagged].tolist()):
+        detail, action = exception_text("underpayment", lang, amount=_yuan(left))
+        rows.append(("underpayment", "bills", state.bill_ids[b], customer_ids[state.bill_customer[b]], int(left),
+                     state.due_date[b], detail, action))
     frame = pd.DataFrame(rows, columns=["Kind", "Source", "SourceID", "CustomerID", "Amount", "ItemDate", "Detail",
                                         "Action"])
     order = {k: n for n, k in enumerate(EXCEPTION_TEXT)}

@@ -1101,10 +1101,10 @@ def allocate(state: _State) -> pd.DataFrame:
 # The whole reconciliation
 # ---------------------------------------------------------------------------------------------
 
-def _text(values) -> pd.Series | pd.arrays.StringArray:
+def _text(values) -> pd.arrays.StringArray:
     """Object values as the hosts' text dtype ('str'), blanks (None, NaN, '') as NaN."""
-    items = [v if isinstance(v, str) and v != "" else None for v in np.asarray(values, dtype=object).tolist()]
-    return pd.array(items, dtype="str")
+    values = np.asarray(values, dtype=object)
+    return pd.array(np.where(values == "", None, values), dtype="str")
 
 
 def _match_ids(receipts: np.ndarray, targets: np.ndarray) -> list[str]:

@@ -24,16 +24,19 @@ def test_control_formulas_recalculate_to_the_desks_numbers(tmp_path, desk_book, 
     path = desk_book if lang == "zh" else desk_book_en
     report = runner.run_file("validate", str(path))
     assert report.status == "ok"
+    assert runner.run_file("reconcile", str(path)).status == "ok"
     cells = recalculated_control(path, tmp_path / "lo", lang)
     top = build.overview_row(lang)
     values = {cells[top + 1 + i][0]: cells[top + 1 + i][2] for i in range(len(build.overview_formulas(lang)))}
     expected = small_desk_totals()
-    names = ["客户数", "账单数", "应收合计", "已收合计（收款记录）", "银行收入合计", "本账期应收", "错误", "提醒"] if lang == "zh" \
-        else ["Customers", "Bills", "Billed", "Collected (payments)", "Bank credits", "Billed this period", "Errors",
-              "Warnings"]
+    names = ["客户数", "账单数", "应收合计", "已收合计（收款记录）", "银行收入合计", "本账期应收", "待确认匹配", "未对上金额",
+             "错误", "提醒"] if lang == "zh" \
+        else ["Customers", "Bills", "Billed", "Collected (payments)", "Bank credits", "Billed this period",
+              "Matches to confirm", "Unmatched amount", "Errors", "Warnings"]
+    # Reconciled: the Alipay ¥1,234.56 names no customer or bill and stays unmatched.
     assert [values[n] for n in names] == [expected["customers"], expected["bills"], pytest.approx(expected["billed"]),
                                           pytest.approx(expected["collected"]), 0, pytest.approx(
-                                              expected["billed_period"]), 0, 0]
+                                              expected["billed_period"]), 0, pytest.approx(1234.56), 0, 0]
     subtitle = cells[1][0]
     assert SETTINGS["CompanyName"] in subtitle and "2026-04-10" in subtitle and "2026-03" in subtitle
     row0, col0 = layout.CONTROL_JOBS_ANCHOR
@@ -52,7 +55,7 @@ def test_problem_counts_follow_the_problems_sheet(tmp_path, desk_book):
     assert runner.run_file("validate", str(desk_book)).errors == 2
     cells = recalculated_control(desk_book, tmp_path / "lo", "zh")
     top = build.overview_row("zh")
-    assert cells[top + 7][0] == "错误" and cells[top + 7][2] == 2
+    assert cells[top + 9][0] == "错误" and cells[top + 9][2] == 2
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

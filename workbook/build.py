@@ -33,6 +33,7 @@ def overview_formulas(lang: str) -> list[tuple[str, str, str]]:
     money = layout.NUMBER_FORMATS[Kind.MONEY]
     error = layout.SEVERITIES[0].label(lang)
     warning = layout.SEVERITIES[1].label(lang)
+    suggested = layout.choice_label(layout.MATCH_STATUSES, "suggested", lang)
     zh = lang == "zh"
     return [
         ("客户数" if zh else "Customers", f"=COUNTA(Customers[{h('Customers', 'CustomerID', lang)}])", "#,##0"),
@@ -43,6 +44,12 @@ def overview_formulas(lang: str) -> list[tuple[str, str, str]]:
         ("银行收入合计" if zh else "Bank credits", f"=SUM(BankStatement[{h('BankStatement', 'Credit', lang)}])", money),
         ("本账期应收" if zh else "Billed this period",
          f"=SUMIFS(Bills[{h('Bills', 'Amount', lang)}],Bills[{h('Bills', 'Period', lang)}],Period)", money),
+        ("待确认匹配" if zh else "Matches to confirm",
+         f'=COUNTIF(Reconciliation[{h("Reconciliation", "Status", lang)}],"{suggested}")', "#,##0"),
+        ("未对上金额" if zh else "Unmatched amount",
+         "=" + "+".join(f'SUMIFS(Exceptions[{h("Exceptions", "Amount", lang)}],Exceptions[{h("Exceptions", "Kind", lang)}],'
+                        f'"{layout.choice_label(layout.EXCEPTION_KINDS, kind, lang)}")'
+                        for kind in ("unmatched_payment", "unmatched_bank", "stale")), money),
         ("错误" if zh else "Errors", f'=COUNTIF(Problems[{h("Problems", "Severity", lang)}],"{error}")', "#,##0"),
         ("提醒" if zh else "Warnings", f'=COUNTIF(Problems[{h("Problems", "Severity", lang)}],"{warning}")', "#,##0"),
     ]
@@ -193,6 +200,12 @@ def _conditional_formats(sheet, formats: _Formats, spec: layout.Table, lang: str
         ("Problems", "Severity"): [("error", formats.error), ("warning", formats.warning)],
         ("Bills", "Status"): [("open", formats.error), ("partial", formats.warning), ("paid", formats.good)],
         ("Audit", "Status"): [("failed", formats.error), ("problems", formats.warning), ("ok", formats.good)],
+        ("Reconciliation", "Status"): [("suggested", formats.warning), ("rejected", formats.error),
+                                       ("confirmed", formats.good)],
+        ("Settlements", "Status"): [("missing", formats.error), ("difference", formats.warning),
+                                    ("settled", formats.good)],
+        ("Exceptions", "Kind"): [("stale", formats.error), ("duplicate", formats.warning),
+                                 ("settlement_missing", formats.error)],
     }
     for offset, column in enumerate(spec.columns):
         for code, style in marks.get((spec.key, column.key), []):

@@ -72,6 +72,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "表格“{table}”没有数据。请粘贴或填写数据后再运行。",
         "Table '{table}' has no rows. Paste or enter the data, then run again.",
     ),
+    "due_before_bill_date": (
+        "到期日 {value} 早于账单日期 {bill_date}。请改正到期日（通常为账单日期加缴费期限）。",
+        "The due date {value} is before the bill date {bill_date}. Correct the due date (usually the bill "
+        "date plus the days to pay).",
+    ),
+    "negative_balance": (
+        "账单 {value} 的已收金额大于应收金额，余额为负，但它不是贷项通知单（负金额账单）。请核对已收金额，"
+        "多收的部分应作为预存（运行“对账”）或开具负金额的贷项账单。",
+        "Bill {value} has been paid more than its amount (a negative balance) but is no credit note (a bill "
+        "with a negative amount). Check the paid amount; money paid over belongs in credit (run Reconcile) or "
+        "on a credit note.",
+    ),
+    "late_fee_rate": (
+        "日费率“{value}”无效：{reason}。请填写如 0.001（即每日万分之十）或 0.1% 的费率。",
+        "The daily rate '{value}' is not usable: {reason}. Enter a rate such as 0.001 (0.1 % a day).",
+    ),
     "decision_not_found": (
         "有 {count} 条确认/否决所指的收款或账单已不在表中，这些决定未使用。请核对“对账结果”。",
         "{count} confirm / reject decisions name a payment or bill that is no longer there and were not used. "

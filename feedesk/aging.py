@@ -1,0 +1,192 @@
+"""Aging (账龄): what is open as of a date, and how long it has been due.
+
+Open items come from the bills and what paid them as of the date: the reconciliation's
+Allocations (payments and write-offs dated on or before the as-of date; later ones are ignored,
+so an aging for a past date is reproduced exactly), or, before any reconciliation, the Bills'
+own paid amounts. Credits (money held for a customer, credit notes) are open items too, with a
+negative amount, in their own bucket. Days are counted from the due date or the bill date (a
+setting) to the as-of date; buckets come from a list of upper bounds in days.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+import numpy as np
+import pandas as pd
+
+from feedesk import problems
+
+CREDIT_BUCKET = -1  # the bucket index of credits
+
+
+# ---------------------------------------------------------------------------------------------
+# Buckets
+# ---------------------------------------------------------------------------------------------
+
+def bucket_index(days, bounds) -> np.ndarray:
+    """Bucket of each day count: 0 for days <= bounds[0], k for bounds[k-1] < days <= bounds[k],
+    len(bounds) beyond the last bound."""
+    return np.searchsorted(np.asarray(bounds, dtype=np.int64), np.asarray(days, dtype=np.int64), side="left")
+
+
+def bucket_labels(bounds, lang: str = "zh") -> list[str]:
+    """Labels of the len(bounds) + 1 buckets: (0, 30, 60) -> 未到期, 1-30天, 31-60天, 60天以上."""
+    zh = lang == "zh"
+    bounds = [int(b) for b in bounds]
+    labels = []
+    for k, upper in enumerate(bounds):
+        if k == 0:
+            if upper == 0:
+                labels.append("未到期" if zh else "not yet due")
+            else:
+                labels.append(f"{upper}天以内" if zh else f"up to {upper}")
+        else:
+            lower = bounds[k - 1] + 1
+            labels.append(f"{lower}-{upper}天" if zh else f"{lower}-{upper}")
+    labels.append(f"{bounds[-1]}天以上" if zh else f"over {bounds[-1]}")
+    return labels
+
+
+def credit_label(lang: str) -> str:
+    return "预存/贷项" if lang == "zh" else "credit"
+
+
+def days_between(start, end) -> np.ndarray:
+    """Whole days from `start` to `end` (datetime64 arrays or dates), end - start."""
+    start = np.asarray(start, dtype="datetime64[D]")
+    end = np.asarray(end, dtype="datetime64[D]")
+    return (end - start).astype(np.int64)
+
+
+def days_overdue(due_date: datetime.date, as_of: datetime.date) -> int:
+    """Days past the due date on `as_of` (0 when not yet due)."""
+    return max(0, (as_of - due_date).days)
+
+
+# ---------------------------------------------------------------------------------------------
+# Open items
+# ---------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class OpenItems:
+    items: pd.DataFrame  # one row per open bill or credit, see `open_items`
+    problems: tuple[problems.Problem, ...]
+    source: str  # "allocations" or "bills" (the Bills' paid amounts)
+
+
+ITEM_COLUMNS = ("CustomerID", "BillID", "Kind", "BillDate", "DueDate", "Amount", "Paid", "Open")
+
+
+def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: datetime.date, lang: str = "zh",
+               sheet: str = "Bills") -> OpenItems:
+    """Open bills and credits as of `as_of`.
+
+    Bills dated after `as_of` and cancelled bills are left out. With Allocations, a bill's paid
+    amount is its payments and write-offs dated on or before `as_of`, and each customer's credit
+    the credit allocations so dated; without them, Bills.PaidAmount (which carries no dates). A
+    bill with a negative amount is a credit note. Bad bills (due date before the bill date, a
+    negative balance that is no credit note) are Problems naming the Bills row."""
+    as_of_day = np.datetime64(as_of, "D")
+    found: list[problems.Problem] = []
+    b = bills[bills["Amount"].notna() & bills["CustomerID"].notna() & bills["BillDate"].notna()]
+    b = b[(b["Status"].astype(object) != "cancelled") & (b["BillDate"].to_numpy("datetime64[D]") <= as_of_day)]
+    due = b["DueDate"].to_numpy("datetime64[D]")
+    bill_date = b["BillDate"].to_numpy("datetime64[D]")
+    early = np.flatnonzero(~np.isnat(due) & (due < bill_date))
+    for row in b.index[early].tolist():
+        found.append(problems.make("due_before_bill_date", lang, sheet=sheet, row=int(row), column="DueDate",
+                                   value=str(b.at[row, "DueDate"].date()),
+                                   bill_date=str(b.at[row, "BillDate"].date())))
+    amount = b["Amount"].to_numpy(np.int64)
+    use_allocations = allocations is not None and len(allocations) > 0
+    if use_allocations:
+        a = allocations[allocations["AllocDate"].to_numpy("datetime64[D]") <= as_of_day]
+        paying = a[a["Kind"].isin(["payment", "writeoff"]) & a["BillID"].notna()]
+        paid_by_bill = paying.groupby(paying["BillID"].to_numpy(object))["Amount"].sum()
+        paid = paid_by_bill.reindex(b["BillID"].to_numpy(object)).fillna(0).to_numpy(np.int64)
+        credits = a[a["Kind"] == "credit"]
+        credit = credits.groupby(credits["CustomerID"].to_numpy(object))["Amount"].sum()
+    else:
+        paid = b["PaidAmount"].astype("Int64").fillna(0).to_numpy(np.int64)
+        credit = pd.Series(dtype=np.int64)
+    open_amount = amount - paid
+    is_credit_note = amount < 0
+    negative = np.flatnonzero((open_amount < 0) & ~is_credit_note)
+    for row in b.index[negative].tolist():
+        found.append(problems.make("negative_balance", lang, sheet=sheet, row=int(row), column="PaidAmount",
+                                   severity=problems.WARNING, value=str(b.at[row, "BillID"])))
+    keep = (open_amount != 0) & ((open_amount > 0) | is_credit_note)
+    items = pd.DataFrame({
+        "CustomerID": b["CustomerID"].to_numpy(object)[keep],
+        "BillID": b["BillID"].to_numpy(object)[keep],
+        "Kind": np.where(is_credit_note[keep], "credit_note", "bill"),
+        "BillDate": bill_date[keep],
+        "DueDate": np.where(np.isnat(due[keep]), bill_date[keep], due[keep]),
+        "Amount": amount[keep],
+        "Paid": paid[keep],
+        "Open": open_amount[keep],
+    })
+    if len(credit):
+        credit = credit[credit != 0]
+        credit_items = pd.DataFrame({
+            "CustomerID": credit.index.to_numpy(object), "BillID": None, "Kind": "credit",
+            "BillDate": np.datetime64(as_of, "D"), "DueDate": np.datetime64(as_of, "D"),
+            "Amount": -credit.to_numpy(np.int64), "Paid": 0, "Open": -credit.to_numpy(np.int64),
+        })
+        items = pd.concat([items, credit_items], ignore_index=True)
+    items["BillDate"] = items["BillDate"].astype("datetime64[s]")
+    items["DueDate"] = items["DueDate"].astype("datetime64[s]")
+    for column in ("Amount", "Paid", "Open"):
+        items[column] = items[column].astype(np.int64)
+    return OpenItems(items, tuple(found), "allocations" if use_allocations else "bills")
+
+
+def bucket_open_items(items: pd.DataFrame, as_of: datetime.date, bounds, basis: str = "due",
+                      lang: str = "zh") -> pd.DataFrame:
+    """Each open item with DaysOverdue (days past the due date, or since the bill date when the
+    basis is 'bill'; 0 when not yet due), its bucket index and label; credits in their own bucket."""
+    start = items["DueDate"] if basis == "due" else items["BillDate"]
+    days = np.maximum(days_between(start.to_numpy("datetime64[D]"), np.datetime64(as_of, "D")), 0)
+    index = bucket_index(days, bounds)
+    credit = items["Open"].to_numpy(np.int64) < 0
+    index = np.where(credit, CREDIT_BUCKET, index)
+    labels = np.array(bucket_labels(bounds, lang) + [credit_label(lang)], dtype=object)
+    return items.assign(DaysOverdue=np.where(credit, 0, days), BucketIndex=index, Bucket=labels[index])
+
+
+def summarise(aged: pd.DataFrame, customers: pd.DataFrame, bounds, lang: str = "zh") -> pd.DataFrame:
+    """Bucket totals overall and by region, officer and customer type (long: one row per segment
+    and bucket, empty buckets of the total kept so the total always shows every bucket)."""
+    labels = bucket_labels(bounds, lang) + [credit_label(lang)]
+    order = list(range(len(labels) - 1)) + [CREDIT_BUCKET]
+    info = customers.drop_duplicates("CustomerID").set_index("CustomerID")
+    frame = aged.assign(**{
+        key: info[key].reindex(aged["CustomerID"].to_numpy(object)).to_numpy(object) if key in info else None
+        for key in ("Region", "Officer", "CustomerType")})
+    parts = []
+    for scope, key in (("total", None), ("region", "Region"), ("officer", "Officer"),
+                       ("customer_type", "CustomerType")):
+        segment = np.full(len(frame), "", dtype=object) if key is None else \
+            frame[key].astype(object).where(frame[key].notna(), "").to_numpy(object)
+        grouped = pd.DataFrame({"Segment": segment, "BucketIndex": frame["BucketIndex"].to_numpy(),
+                                "Amount": frame["Open"].to_numpy(np.int64)}).groupby(
+            ["Segment", "BucketIndex"], sort=False).agg(Amount=("Amount", "sum"), Items=("Amount", "size"))
+        if key is None:
+            grouped = grouped.reindex(pd.MultiIndex.from_product([[""], order], names=["Segment", "BucketIndex"]),
+                                      fill_value=0)
+        grouped = grouped.reset_index()
+        balance = grouped.groupby("Segment")["Amount"].transform(lambda s: s[s > 0].sum())
+        grouped["Share"] = np.where(balance > 0, grouped["Amount"].clip(lower=0) / balance.where(balance > 0, 1), 0.0)
+        grouped.insert(0, "Scope", scope)
+        parts.append(grouped)
+    summary = pd.concat(parts, ignore_index=True)
+    rank = {b: i for i, b in enumerate(order)}
+    scope_rank = {"total": 0, "region": 1, "officer": 2, "customer_type": 3}
+    summary = summary.assign(_s=summary["Scope"].map(scope_rank), _b=summary["BucketIndex"].map(rank)) \
+        .sort_values(["_s", "Segment", "_b"], kind="stable").drop(columns=["_s", "_b"])
+    label_of = dict(zip(order, labels))
+    summary["Bucket"] = summary["BucketIndex"].map(label_of)
+    return summary[["Scope", "Segment", "Bucket", "BucketIndex", "Amount", "Items", "Share"]].reset_index(drop=True)
+

@@ -1078,8 +1078,11 @@ def pass_amount(state: _State) -> None:
         return
     ok = state.window_ok(pairs["receipt"].to_numpy(), pairs["bill"].to_numpy())
     pairs = pairs[ok]
-    pairs = pairs[[state.allowed(r, state.bill_ids[b]) for r, b in zip(pairs["receipt"], pairs["bill"])]] \
-        if state.forbidden else pairs
+    if state.forbidden and len(pairs):
+        pairs = pairs[np.array([state.allowed(r, state.bill_ids[b]) for r, b in zip(pairs["receipt"], pairs["bill"])],
+                               dtype=bool)]
+    if not len(pairs):
+        return
     per_receipt = pairs.groupby("receipt")["bill"].transform("size")
     per_bill = pairs.groupby("bill")["receipt"].transform("size")
     pairs = pairs[(per_receipt == 1) & (per_bill == 1)]
@@ -1346,16 +1349,19 @@ def _exceptions(state: _State, alloc: pd.DataFrame, settlement_rows: list, as_of
     rows = list(settlement_rows)
     as_of_day = np.datetime64(as_of, "D")
     m = state.matches
-    moving = np.zeros(len(r), dtype=bool)
-    moving[m.loc[m["status"].isin(MOVES_MONEY), "receipt"].to_numpy(np.int64)] = True
+    # What each receipt's automatic and confirmed matches cover; the rest of it is listed.
+    moved = m[m["status"].isin(MOVES_MONEY) & (m["rule"] != "reversal")]
+    covered = np.zeros(len(r), dtype=np.int64)
+    np.add.at(covered, moved["receipt"].to_numpy(np.int64), moved["amount"].to_numpy(np.int64))
+    left = state.amount - covered
     suggested = set(m.loc[m["status"] == SUGGESTED, "receipt"].tolist())
     customer_ids = state.customer_ids
     sources = r["Source"].to_numpy(object)
-    for i in np.flatnonzero(~moving & (state.amount != 0)).tolist():
+    for i in np.flatnonzero(left != 0).tolist():
         age = int((as_of_day - state.date[i]).astype(int))
         source = sources[i]
         customer = customer_ids[state.customer[i]] if state.customer[i] >= 0 else None
-        if state.amount[i] < 0:
+        if left[i] < 0:
             kind, values = "unmatched_refund", {}
         elif i in suggested:
             kind, values = "suggested", {}
@@ -1367,7 +1373,7 @@ def _exceptions(state: _State, alloc: pd.DataFrame, settlement_rows: list, as_of
         if kind == "stale":
             first, _ = exception_text("unmatched_payment" if source == "payments" else "unmatched_bank", lang)
             detail = f"{first}；{detail}" if lang == "zh" else f"{first}; {detail}"
-        rows.append((kind, source, state.ids[i], customer, int(state.amount[i]), state.date[i], detail, action))
+        rows.append((kind, source, state.ids[i], customer, int(left[i]), state.date[i], detail, action))
     # Duplicates: same customer, same amount, a few days apart (the later one is flagged).
     known = np.flatnonzero((state.customer >= 0) & (state.amount > 0))
     if len(known):

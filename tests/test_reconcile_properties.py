@@ -1,11 +1,15 @@
 """Properties of the reconciliation on random small ledgers, and fifo against a slow loop.
 
 An officer trusts the Allocations table because of a few plain facts: no payment is spent
-beyond its amount, no bill is paid beyond its amount, every fen received is either on a bill,
-held as credit or still unmatched, running again changes nothing, and a confirm / reject
-written in the Decision column is kept. The ledgers here are random but shaped like a desk's:
-payments that name their bill or customer, payers called like customers, refunds, bank
-credits nobody entered, WeChat / Alipay / counter days settling in the bank.
+beyond its amount, no bill is paid beyond its amount, every fen received is on a bill, held as
+credit or still unmatched, running again changes nothing, and a confirm / reject written in
+the Decision column is kept. The ledgers here are random but shaped like a desk's: payments
+that name their bill or customer, payers called like customers, refunds, bank credits nobody
+entered, WeChat / Alipay / counter days settling in the bank.
+
+A reconciliation takes ~40 ms, so the properties run a limited number of ledgers and do not
+shrink a failure (that takes minutes): a failing ledger is printed whole, row by row, and the
+minimal cases found so far are the example tests at the end.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import datetime
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from feedesk import allocation, reconcile
@@ -26,20 +30,59 @@ ADDRESSES = ["3栋1单元502", "3栋2单元101", "5栋1单元1101", "商铺A-07"
 STRANGERS = ["赵敏", "王 芳", "李娜(138****0000)", "张伟伟", "某某贸易公司", "LI NA"]
 CHANNELS = ["bank", "wechat", "alipay", "counter"]
 SETTLE_WORDS = {"wechat": "财付通 结算", "alipay": "支付宝 结算", "counter": "现金 存款", "bank": "转账"}
-RECEIPT_KINDS = ("payment", "credit")
-MONEY_LEAVES_BILL = ("payment", "writeoff")
+RECEIPT_KINDS = ("payment", "credit")  # what a receipt's money became
+BILL_KINDS = ("payment", "writeoff")  # what settled a bill
+UNMATCHED_KINDS = ("unmatched_payment", "unmatched_bank", "unmatched_refund", "suggested", "stale")
+
+COLUMNS = {
+    "Bills": {"BillID": "str", "CustomerID": "str", "Period": "str", "FeeItem": "str", "BillDate": "date",
+              "DueDate": "date", "Quantity": "float64", "Amount": "Int64", "PaidAmount": "Int64", "Status": "str",
+              "Note": "str"},
+    "Payments": {"PaymentID": "str", "Channel": "str", "PaidDate": "date", "Amount": "Int64", "Fee": "Int64",
+                 "CustomerID": "str", "BillID": "str", "PayerName": "str", "Reference": "str",
+                 "ChannelTxnID": "str", "Note": "str"},
+    "BankStatement": {"TxnID": "str", "TxnDate": "date", "Credit": "Int64", "Debit": "Int64", "Balance": "Int64",
+                      "CounterpartyName": "str", "CounterpartyAccount": "str", "Summary": "str", "Memo": "str"},
+    "Customers": {"CustomerID": "str", "Name": "str", "CustomerType": "str", "Region": "str", "Address": "str",
+                  "Area": "float64", "Persons": "Int64", "Phone": "str", "Email": "str", "Officer": "str",
+                  "Status": "str", "Exemption": "str", "OpenDate": "date"},
+}
 
 
-def _text(values) -> pd.Series:
-    return pd.Series(values, dtype="str")
+def table(key: str, rows: list[dict]) -> pd.DataFrame:
+    """A typed table as the desk reads it: fen as Int64, dates datetime64[s], text 'str' (NaN blank)."""
+    frame = {}
+    for column, kind in COLUMNS[key].items():
+        values = [row.get(column) for row in rows]
+        if kind == "date":
+            frame[column] = pd.Series(pd.to_datetime(pd.Series(values, dtype=object)),
+                                      dtype="datetime64[ns]").astype("datetime64[s]")
+        else:
+            frame[column] = pd.Series(values, dtype=kind)
+    return pd.DataFrame(frame)
 
 
-def _fen(values) -> pd.Series:
-    return pd.Series(values, dtype="Int64")
+class Ledger:
+    """The four input tables; shown row by row (blank fields left out) when a property fails."""
+
+    def __init__(self, bills: list[dict], payments: list[dict], bank: list[dict], customers: list[dict]):
+        self.rows = {"Bills": bills, "Payments": payments, "BankStatement": bank, "Customers": customers}
+        self.bills, self.payments, self.bank, self.customers = (table(k, v) for k, v in self.rows.items())
+
+    def __repr__(self) -> str:
+        lines = ["Ledger("]
+        for key, rows in self.rows.items():
+            lines.append(f"  {key}=[")
+            for row in rows:
+                shown = {k: str(v) if isinstance(v, datetime.date) else v for k, v in row.items() if v is not None}
+                lines.append(f"    {shown!r},")
+            lines.append("  ],")
+        return "\n".join(lines + [")"])
 
 
-def _days(values) -> pd.Series:
-    return pd.Series(pd.to_datetime(pd.Series(values, dtype=object)), dtype="datetime64[ns]").astype("datetime64[s]")
+def run(ledger: Ledger, decisions: pd.DataFrame | None = None) -> reconcile.Result:
+    return reconcile.reconcile(ledger.bills, ledger.payments, ledger.bank, ledger.customers, as_of=AS_OF,
+                               options=reconcile.Options(), decisions=decisions, lang="zh")
 
 
 def _day(offset: int) -> datetime.date:
@@ -54,170 +97,106 @@ amounts = st.integers(1, 50_000)
 
 
 @st.composite
-def ledgers(draw):
-    """Customers, bills, payments (refunds among them) and a bank statement, typed as read."""
+def ledgers(draw) -> Ledger:
+    """1-6 customers, 0-15 bills, 0-20 payments (refunds among them), a bank statement."""
     n_customers = draw(st.integers(1, 6))
     customer_ids = [f"C{101 + k:06d}" for k in range(n_customers)]
-    names = [NAMES[k] for k in range(n_customers)]
-    customers = pd.DataFrame({
-        "CustomerID": _text(customer_ids),
-        "Name": _text(names),
-        "CustomerType": _text(["residential"] * n_customers),
-        "Region": _text(["东区"] * n_customers),
-        "Address": _text(ADDRESSES[:n_customers]),
-        "Area": pd.Series([90.0] * n_customers, dtype="float64"),
-        "Persons": _fen([3] * n_customers),
-        "Phone": _text([None] * n_customers),
-        "Email": _text([None] * n_customers),
-        "Officer": _text([None] * n_customers),
-        "Status": _text(["active"] * n_customers),
-        "Exemption": _text([None] * n_customers),
-        "OpenDate": _days([datetime.date(2020, 1, 1)] * n_customers),
-    })
+    names = NAMES[:n_customers]
+    customers = [{"CustomerID": customer_ids[k], "Name": names[k], "CustomerType": "residential", "Region": "东区",
+                  "Address": ADDRESSES[k], "Area": 90.0, "Persons": 3, "Status": "active",
+                  "OpenDate": datetime.date(2020, 1, 1)} for k in range(n_customers)]
 
-    bill_rows = draw(st.lists(st.tuples(st.integers(0, n_customers - 1), st.integers(-100, 0), amounts),
-                              max_size=15))
-    bill_ids = [f"B2026{k + 1:06d}" for k in range(len(bill_rows))]
-    bill_customer = [customer_ids[c] for c, _, _ in bill_rows]
-    bill_amount = [a for _, _, a in bill_rows]
-    bill_date = [_day(d) for _, d, _ in bill_rows]
-    bills = pd.DataFrame({
-        "BillID": _text(bill_ids),
-        "CustomerID": _text(bill_customer),
-        "Period": _text([f"{d.year:04d}-{d.month:02d}" for d in bill_date]),
-        "FeeItem": _text(["water"] * len(bill_rows)),
-        "BillDate": _days(bill_date),
-        "DueDate": _days([d + datetime.timedelta(days=15) for d in bill_date]),
-        "Quantity": pd.Series([10.0] * len(bill_rows), dtype="float64"),
-        "Amount": _fen(bill_amount),
-        "PaidAmount": _fen([0] * len(bill_rows)),
-        "Status": _text(["open"] * len(bill_rows)),
-        "Note": _text([None] * len(bill_rows)),
-    })
+    drawn = draw(st.lists(st.tuples(st.integers(0, n_customers - 1), st.integers(-100, 0), amounts), max_size=15))
+    bills = []
+    for k, (c, offset, amount) in enumerate(drawn):
+        day = _day(offset)
+        bills.append({"BillID": f"B2026{k + 1:06d}", "CustomerID": customer_ids[c], "Period": f"{day:%Y-%m}",
+                      "FeeItem": "water", "BillDate": day, "DueDate": day + datetime.timedelta(days=15),
+                      "Quantity": 10.0, "Amount": amount, "PaidAmount": 0, "Status": "open"})
+    owner = [c for c, _, _ in drawn]
 
-    pay: dict[str, list] = {k: [] for k in ("PaymentID", "Channel", "PaidDate", "Amount", "Fee", "CustomerID",
-                                             "BillID", "PayerName", "Reference", "ChannelTxnID", "Note")}
-    bank: dict[str, list] = {k: [] for k in ("TxnID", "TxnDate", "Credit", "Debit", "Balance", "CounterpartyName",
-                                              "CounterpartyAccount", "Summary", "Memo")}
+    payments: list[dict] = []
+    bank: list[dict] = []
 
-    def bank_line(day, credit, debit=None, counterparty=None, summary=None, memo=None):
-        txn = f"T{len(bank['TxnID']) + 1:07d}"
-        for key, value in (("TxnID", txn), ("TxnDate", day), ("Credit", credit), ("Debit", debit),
-                           ("Balance", None), ("CounterpartyName", counterparty), ("CounterpartyAccount", None),
-                           ("Summary", summary), ("Memo", memo)):
-            bank[key].append(value)
+    def bank_line(offset, credit, debit=None, counterparty=None, summary=None, memo=None) -> str:
+        txn = f"T{len(bank) + 1:07d}"
+        bank.append({"TxnID": txn, "TxnDate": _day(offset), "Credit": credit, "Debit": debit,
+                     "CounterpartyName": counterparty, "Summary": summary, "Memo": memo})
         return txn
 
-    n_payments = draw(st.integers(0, 20))
-    for k in range(n_payments):
+    for k in range(draw(st.integers(0, 20))):
         pid = f"P2026{k + 1:06d}"
         channel = draw(st.sampled_from(CHANNELS))
-        day = draw(st.integers(-90, 3))  # a few after as_of: left out
-        customer = draw(st.sampled_from([None, None] + list(range(n_customers))))
+        offset = draw(st.integers(-90, 3))  # a few after as_of: left out
+        customer = draw(st.sampled_from([None, None, *range(n_customers)]))
         bill = None
-        earlier = [j for j in range(k) if pay["Amount"][j] > 0]
+        earlier = [p for p in payments if p["Amount"] > 0]
         shape = draw(st.sampled_from(["bill", "bill", "tolerance", "two_bills", "random", "refund"]))
         if shape == "refund" and earlier:
-            j = draw(st.sampled_from(earlier))
-            amount = -draw(st.sampled_from([pay["Amount"][j], max(1, pay["Amount"][j] // 2),
-                                            pay["Amount"][j] + 100]))
-            day = max(day, (pay["PaidDate"][j] - AS_OF).days)
-            customer_id = pay["CustomerID"][j] if draw(st.booleans()) else None
-            payer = pay["PayerName"][j]
-            reference = draw(st.sampled_from([f"退款 {pid_j}" for pid_j in [pay["PaymentID"][j]]] + [None, "退款"]))
+            original = draw(st.sampled_from(earlier))
+            paid = original["Amount"]
+            amount = -draw(st.sampled_from([paid, max(1, paid // 2), paid + 100]))
+            offset = max(offset, (original["PaidDate"] - AS_OF).days)
+            customer_id = original.get("CustomerID") if draw(st.booleans()) else None
+            payer = original.get("PayerName")
+            reference = draw(st.sampled_from([f"退款 {original['PaymentID']}", "退款", None]))
         else:
-            if shape in ("bill", "tolerance", "two_bills") and bill_rows:
-                bill = draw(st.integers(0, len(bill_rows) - 1))
-                amount = bill_amount[bill]
+            if shape in ("bill", "tolerance", "two_bills") and bills:
+                bill = draw(st.integers(0, len(bills) - 1))
+                amount = bills[bill]["Amount"]
                 if shape == "tolerance":
                     amount = max(1, amount + draw(st.integers(-5, 5)))
                 elif shape == "two_bills":
-                    owner = bill_rows[bill][0]
-                    mates = [b for b in range(len(bill_rows)) if bill_rows[b][0] == owner and b != bill]
+                    mates = [b for b in range(len(bills)) if owner[b] == owner[bill] and b != bill]
                     if mates:
-                        amount += bill_amount[draw(st.sampled_from(mates))]
-                if customer is None and draw(st.booleans()):
-                    customer = bill_rows[bill][0] if draw(st.integers(0, 3)) else customer
+                        amount += bills[draw(st.sampled_from(mates))]["Amount"]
+                if customer is None and draw(st.booleans()) and draw(st.integers(0, 3)):
+                    customer = owner[bill]
             else:
                 amount = draw(amounts)
             customer_id = customer_ids[customer] if customer is not None else None
-            payer = draw(st.sampled_from([None, None, "某某贸易公司", *STRANGERS[:3],
+            payer = draw(st.sampled_from([None, None, *STRANGERS[:4],
                                           *(names if customer is None else [names[customer]] * 3)]))
             refs = [None, None, "物业费", "水费"]
             if bill is not None:
-                refs += [f"{bill_ids[bill]}", f"缴费 {bill_ids[bill].lower()} 谢谢"]
+                refs += [bills[bill]["BillID"], f"缴费 {bills[bill]['BillID'].lower()} 谢谢"]
                 if shape == "two_bills":
-                    refs += [" ".join(bill_ids[b] for b in range(len(bill_rows))
-                                      if bill_rows[b][0] == bill_rows[bill][0])]
+                    refs.append(" ".join(b["BillID"] for n, b in enumerate(bills) if owner[n] == owner[bill]))
             if customer is not None:
                 refs += [f"{customer_ids[customer]} 水费", f"{ADDRESSES[customer]} 物业费"]
             reference = draw(st.sampled_from(refs))
-        bill_column = bill_ids[bill] if bill is not None and amount > 0 and draw(st.integers(0, 3)) == 0 else None
+        bill_column = bills[bill]["BillID"] if bill is not None and draw(st.integers(0, 3)) == 0 else None
         fee = draw(st.sampled_from([None, 0, 6])) if channel in ("wechat", "alipay") and amount > 0 else None
         channel_txn = draw(st.sampled_from([None, f"4200{k:08d}", f"4200{max(k - 1, 0):08d}"]))
-        # The bank: a transfer shows up once, a channel's money maybe (per payment, so net may differ).
-        if amount > 0 and day <= 0 and draw(st.integers(0, 2)) == 0:
-            line_day = day + draw(st.integers(0, 2))
+        # Its money in the bank, one line per payment (so a channel's day may settle, or differ).
+        if amount > 0 and offset <= 0 and draw(st.integers(0, 2)) == 0:
             net = amount - (fee or 0) if channel in ("wechat", "alipay") else amount
-            txn = bank_line(_day(line_day), net, counterparty=draw(st.sampled_from([payer, None, "财付通"])),
-                            summary=SETTLE_WORDS[channel])
+            txn = bank_line(offset + draw(st.integers(0, 2)), net,
+                            counterparty=draw(st.sampled_from([payer, None, "财付通"])), summary=SETTLE_WORDS[channel])
             if channel == "bank" and draw(st.booleans()):
                 channel_txn = txn
-        for key, value in (("PaymentID", pid), ("Channel", channel), ("PaidDate", _day(day)), ("Amount", amount),
-                           ("Fee", fee), ("CustomerID", customer_id), ("BillID", bill_column),
-                           ("PayerName", payer), ("Reference", reference), ("ChannelTxnID", channel_txn),
-                           ("Note", None)):
-            pay[key].append(value)
+        payments.append({"PaymentID": pid, "Channel": channel, "PaidDate": _day(offset), "Amount": amount,
+                         "Fee": fee, "CustomerID": customer_id, "BillID": bill_column, "PayerName": payer,
+                         "Reference": reference, "ChannelTxnID": channel_txn})
 
     # Bank credits nobody entered (some of a bill's amount, some naming a customer), and debits.
     for _ in range(draw(st.integers(0, 6))):
-        day = draw(st.integers(-90, 2))
-        if bill_rows and draw(st.booleans()):
-            b = draw(st.integers(0, len(bill_rows) - 1))
-            credit = bill_amount[b]
-            memo = draw(st.sampled_from([None, bill_ids[b], f"{customer_ids[bill_rows[b][0]]} 物业费"]))
-            counterparty = draw(st.sampled_from([None, NAMES[bill_rows[b][0]], "某某贸易公司"]))
+        offset = draw(st.integers(-90, 2))
+        if bills and draw(st.booleans()):
+            b = draw(st.integers(0, len(bills) - 1))
+            credit = bills[b]["Amount"]
+            memo = draw(st.sampled_from([None, bills[b]["BillID"], f"{customer_ids[owner[b]]} 物业费"]))
+            counterparty = draw(st.sampled_from([None, NAMES[owner[b]], "某某贸易公司"]))
         else:
             credit = draw(amounts)
             memo = draw(st.sampled_from([None, "利息"]))
             counterparty = draw(st.sampled_from([None, *names, "某某贸易公司"]))
         if draw(st.integers(0, 4)) == 0:
-            bank_line(_day(day), None, debit=credit, counterparty=counterparty, summary="代发")
+            bank_line(offset, None, debit=credit, counterparty=counterparty, summary="代发")
         else:
-            bank_line(_day(day), credit, counterparty=counterparty, summary=draw(st.sampled_from(
-                ["转账", "汇入", "财付通 结算", "支付宝 结算"])), memo=memo)
-
-    payments = pd.DataFrame({
-        "PaymentID": _text(pay["PaymentID"]),
-        "Channel": _text(pay["Channel"]),
-        "PaidDate": _days(pay["PaidDate"]),
-        "Amount": _fen(pay["Amount"]),
-        "Fee": _fen(pay["Fee"]),
-        "CustomerID": _text(pay["CustomerID"]),
-        "BillID": _text(pay["BillID"]),
-        "PayerName": _text(pay["PayerName"]),
-        "Reference": _text(pay["Reference"]),
-        "ChannelTxnID": _text(pay["ChannelTxnID"]),
-        "Note": _text(pay["Note"]),
-    })
-    statement = pd.DataFrame({
-        "TxnID": _text(bank["TxnID"]),
-        "TxnDate": _days(bank["TxnDate"]),
-        "Credit": _fen(bank["Credit"]),
-        "Debit": _fen(bank["Debit"]),
-        "Balance": _fen(bank["Balance"]),
-        "CounterpartyName": _text(bank["CounterpartyName"]),
-        "CounterpartyAccount": _text(bank["CounterpartyAccount"]),
-        "Summary": _text(bank["Summary"]),
-        "Memo": _text(bank["Memo"]),
-    })
-    return bills, payments, statement, customers
-
-
-def run(ledger, decisions=None) -> reconcile.Result:
-    bills, payments, bank, customers = ledger
-    return reconcile.reconcile(bills, payments, bank, customers, as_of=AS_OF, options=reconcile.Options(),
-                               decisions=decisions, lang="zh")
+            bank_line(offset, credit, counterparty=counterparty,
+                      summary=draw(st.sampled_from(["转账", "汇入", "财付通 结算", "支付宝 结算"])), memo=memo)
+    return Ledger(bills, payments, bank, customers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,20 +211,19 @@ def bank_receipt_ids(result: reconcile.Result) -> set[str]:
     return ids
 
 
-def receipt_amounts(ledger, result: reconcile.Result) -> dict[str, int]:
+def receipt_amounts(ledger: Ledger, result: reconcile.Result) -> dict[str, int]:
     """Every receipt's amount as input: payments up to as_of, and bank credits settling nothing."""
-    _, payments, bank, _ = ledger
-    taken = payments[payments["PaidDate"] <= pd.Timestamp(AS_OF)]
+    taken = ledger.payments[ledger.payments["PaidDate"] <= pd.Timestamp(AS_OF)]
     received = dict(zip(taken["PaymentID"].tolist(), taken["Amount"].fillna(0).astype(int).tolist()))
-    credit = dict(zip(bank["TxnID"].tolist(), bank["Credit"].tolist()))
+    credit = dict(zip(ledger.bank["TxnID"].tolist(), ledger.bank["Credit"].tolist()))
     for txn in bank_receipt_ids(result):
         received[txn] = int(credit[txn])
     return received
 
 
 def after_reversals(received: dict[str, int], recon: pd.DataFrame) -> dict[str, int]:
-    """What each receipt has left to match once refunds cancelled what they return: a reversal
-    row on refund R of amount -x, linked to payment P, moves x from P to R."""
+    """What each receipt has left once refunds cancelled what they return: a reversal row on
+    refund R of amount -x, linked to payment P, moves x from P to R."""
     left = dict(received)
     reversal = recon[recon["Rule"] == "reversal"]
     for refund, original, amount in zip(reversal["PaymentID"], reversal["LinkedID"], reversal["Amount"]):
@@ -255,21 +233,24 @@ def after_reversals(received: dict[str, int], recon: pd.DataFrame) -> dict[str, 
 
 
 def moving_receipts(recon: pd.DataFrame) -> set[str]:
+    """Receipts with an automatic or confirmed match that moves money (a reversal moves none)."""
     moving = recon[recon["Status"].isin(reconcile.MOVES_MONEY) & (recon["Rule"] != "reversal")]
     return set(moving["PaymentID"].tolist())
 
 
-def check_allocations(ledger, result: reconcile.Result, exact_receipts: bool = True) -> None:
-    """Properties 1-3: receipts and bills never over-allocated; the fen all accounted for."""
-    bills, payments, bank, _ = ledger
+def check_allocations(ledger: Ledger, result: reconcile.Result, exact_receipts: bool = True) -> None:
+    """Properties 1-3: receipts and bills never over-allocated; the fen all accounted for.
+
+    exact_receipts: each receipt that moves money moves all it has (true unless an officer
+    confirmed only some rows of a split payment)."""
     alloc, recon, counts = result.allocations, result.reconciliation, result.counts
     received = receipt_amounts(ledger, result)
 
     # Bank receipts are bank credits (dated <= as_of, > 0) that settle nothing.
     settled_lines = set(result.settlements["BankTxnID"].dropna().tolist())
     bank_ids = bank_receipt_ids(result)
-    credit = dict(zip(bank["TxnID"].tolist(), bank["Credit"].tolist()))
-    on_time = dict(zip(bank["TxnID"].tolist(), (bank["TxnDate"] <= pd.Timestamp(AS_OF)).tolist()))
+    credit = dict(zip(ledger.bank["TxnID"].tolist(), ledger.bank["Credit"].tolist()))
+    on_time = dict(zip(ledger.bank["TxnID"].tolist(), (ledger.bank["TxnDate"] <= pd.Timestamp(AS_OF)).tolist()))
     for txn in bank_ids:
         assert txn in credit and pd.notna(credit[txn]) and credit[txn] > 0 and on_time[txn], txn
         assert txn not in settled_lines, txn
@@ -280,23 +261,22 @@ def check_allocations(ledger, result: reconcile.Result, exact_receipts: bool = T
     assert (alloc["Amount"] > 0).all()
     assert set(alloc["Kind"]) <= {"payment", "credit", "writeoff"}
     assert set(alloc["PaymentID"]) <= set(received)
-    source = dict(zip(recon["PaymentID"], recon["Source"]))
-    for pid, src in zip(alloc["PaymentID"], alloc["Source"]):
-        assert src == ("bank" if pid in bank_ids else "payments"), (pid, src)
-        assert source.get(pid, src) == src
+    for pid, source in zip(alloc["PaymentID"], alloc["Source"]):
+        assert source == ("bank" if pid in bank_ids else "payments"), (pid, source)
     spent = alloc[alloc["Kind"].isin(RECEIPT_KINDS)].groupby("PaymentID")["Amount"].sum()
     for pid, value in spent.items():
         assert value <= received[pid], (pid, int(value), received[pid])
 
     # 2. No bill is paid (or written off) beyond its amount.
-    bill_amount = dict(zip(bills["BillID"], bills["Amount"]))
-    settled = alloc[alloc["Kind"].isin(MONEY_LEAVES_BILL)].groupby("BillID")["Amount"].sum()
+    bill_amount = dict(zip(ledger.bills["BillID"], ledger.bills["Amount"]))
+    settled = alloc[alloc["Kind"].isin(BILL_KINDS)].groupby("BillID")["Amount"].sum()
     for bid, value in settled.items():
         assert value <= bill_amount[bid], (bid, int(value), int(bill_amount[bid]))
     assert alloc.loc[alloc["Kind"] == "credit", "BillID"].isna().all()
     assert alloc.loc[alloc["Kind"] != "credit", "BillID"].notna().all()
 
-    # 3. Every fen received is on a bill, held as credit, or unmatched.
+    # 3. received = allocated + credit + unmatched, unmatched being what receipts with no
+    # automatic or confirmed match have left after refunds.
     left = after_reversals(received, recon)
     assert sum(left.values()) == sum(received.values())
     moving = moving_receipts(recon)
@@ -304,17 +284,14 @@ def check_allocations(ledger, result: reconcile.Result, exact_receipts: bool = T
     allocated = int(alloc.loc[alloc["Kind"] == "payment", "Amount"].sum())
     credits = int(alloc.loc[alloc["Kind"] == "credit", "Amount"].sum())
     writeoffs = int(alloc.loc[alloc["Kind"] == "writeoff", "Amount"].sum())
+    assert not set(spent.index) - moving, "allocated without an automatic or confirmed match"
     if exact_receipts:
-        # A receipt that moves money moves all it has left after refunds: onto bills or as credit.
-        for pid in moving:
+        for pid in moving:  # all it has left after refunds: onto bills or as credit
             assert int(spent.get(pid, 0)) == left[pid], (pid, int(spent.get(pid, 0)), left[pid])
         assert sum(received.values()) == allocated + credits + unmatched
-    for pid in set(spent.index) - moving:
-        raise AssertionError(f"{pid} allocated without an automatic or confirmed match")
     # The counts agree with the tables and with the input.
-    bank_total = sum(received[t] for t in bank_ids)
-    taken = payments[payments["PaidDate"] <= pd.Timestamp(AS_OF)]
-    assert counts["received_fen"] == int(taken["Amount"].fillna(0).sum()) + bank_total
+    taken = ledger.payments[ledger.payments["PaidDate"] <= pd.Timestamp(AS_OF)]
+    assert counts["received_fen"] == int(taken["Amount"].fillna(0).sum()) + sum(received[t] for t in bank_ids)
     assert counts["received_fen"] == sum(received.values())
     assert counts["allocated_fen"] == allocated
     assert counts["credit_fen"] == credits
@@ -322,10 +299,10 @@ def check_allocations(ledger, result: reconcile.Result, exact_receipts: bool = T
     assert counts["unmatched_fen"] == counts["received_fen"] - allocated - credits
     if exact_receipts:
         assert counts["unmatched_fen"] == unmatched
-    # Unmatched receipts (after refunds) are each listed as an exception.
+    # Money received and not matched is listed in Exceptions (refunds: see the example tests).
     listed = set(result.exceptions["SourceID"].dropna().tolist())
     for pid, value in left.items():
-        if pid not in moving and value != 0:
+        if pid not in moving and value > 0:
             assert pid in listed, pid
 
 
@@ -335,22 +312,23 @@ def assert_same(first: reconcile.Result, second: reconcile.Result) -> None:
     assert first.counts == second.counts
 
 
-QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                         HealthCheck.data_too_large])
+def ledger_settings(examples: int):
+    return settings(max_examples=examples, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 # ---------------------------------------------------------------------------------------------
 # Properties 1-4
 # ---------------------------------------------------------------------------------------------
 
-@QUICK
+@ledger_settings(140)
 @given(ledgers())
 def test_money_is_neither_made_nor_lost(ledger):
     """1-3: receipts and bills are never over-allocated; received = allocated + credit + unmatched."""
     check_allocations(ledger, run(ledger))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@ledger_settings(15)
 @given(ledgers())
 def test_running_again_changes_nothing(ledger):
     """4: the result read back as decisions gives the same result."""
@@ -362,14 +340,19 @@ def test_running_again_changes_nothing(ledger):
 # Property 5: decisions are kept
 # ---------------------------------------------------------------------------------------------
 
-def _target(row) -> tuple[str, str]:
-    return "bill" if isinstance(row.BillID, str) else "customer", (row.BillID if isinstance(row.BillID, str)
-                                                                  else row.CustomerID)
+def _same_pair(frame: pd.DataFrame, row) -> pd.DataFrame:
+    """Rows of `frame` pairing row's payment with row's bill (or, for a customer row, customer)."""
+    mine = frame[frame["PaymentID"] == row.PaymentID]
+    if isinstance(row.BillID, str):
+        return mine[mine["BillID"] == row.BillID]
+    return mine[mine["BillID"].isna() & (mine["CustomerID"] == row.CustomerID)]
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@ledger_settings(40)
 @given(ledgers(), st.data())
 def test_decisions_are_kept(ledger, data):
+    """5: confirmed rows come back confirmed and unchanged; rejected pairs come back rejected and
+    nothing else proposes them; a third run with the second's table changes nothing."""
     first = run(ledger)
     recon = first.reconciliation.copy()
     suggested = np.flatnonzero((recon["Status"] == reconcile.SUGGESTED).to_numpy())
@@ -378,32 +361,28 @@ def test_decisions_are_kept(ledger, data):
     for at, decision in zip(suggested.tolist(), choice):
         if decision:
             recon.loc[at, "Decision"] = decision
+    if not recon["Decision"].notna().any():
+        return  # nothing decided: test_running_again_changes_nothing
     second = run(ledger, recon)
     again = second.reconciliation
-    key = ["PaymentID", "BillID", "CustomerID"]
+    shown = ["PaymentID", "BillID", "CustomerID", "Amount", "Status"]
     for row in recon[recon["Decision"] == "confirm"].itertuples(index=False):
-        same = again[(again["PaymentID"] == row.PaymentID) & (again["BillID"].fillna("") == (
-            row.BillID if isinstance(row.BillID, str) else "")) & (again["CustomerID"].fillna("") == (
-                row.CustomerID if isinstance(row.CustomerID, str) else ""))]
-        assert len(same) == 1, (row.PaymentID, row.BillID, row.CustomerID)
+        same = _same_pair(again, row)
+        assert len(same) == 1, (row.PaymentID, row.BillID, row.CustomerID, again[shown])
         assert same["Status"].iat[0] == reconcile.CONFIRMED
-        assert same["Amount"].iat[0] == row.Amount
         assert same["Decision"].iat[0] == "confirm"
-        # A confirmed payment is never matched again.
+        assert same["Amount"].iat[0] == row.Amount
+        assert same["CustomerID"].iat[0] == row.CustomerID
+        # A confirmed payment is not matched again.
         others = again[(again["PaymentID"] == row.PaymentID) & (again["Status"] != reconcile.REJECTED)]
-        assert set(others["Status"]) == {reconcile.CONFIRMED}, others[key + ["Status"]]
+        assert set(others["Status"]) == {reconcile.CONFIRMED}, others[shown]
     for row in recon[recon["Decision"] == "reject"].itertuples(index=False):
-        kind, target = _target(row)
-        mine = again[again["PaymentID"] == row.PaymentID]
-        column = "BillID" if kind == "bill" else "CustomerID"
-        same = mine[mine[column] == target]
-        if kind == "customer":
-            same = same[same["BillID"].isna()]
-        assert (same["Status"] == reconcile.REJECTED).sum() == 1, same[key + ["Status"]]
-        assert (same["Status"] == reconcile.REJECTED).all(), (row.PaymentID, target, same[key + ["Status"]])
+        same = _same_pair(again, row)
+        assert len(same) == 1, (row.PaymentID, row.BillID, row.CustomerID, again[shown])
+        assert same["Status"].iat[0] == reconcile.REJECTED
+        assert same["Decision"].iat[0] == "reject"
     check_allocations(ledger, second, exact_receipts=False)
-    third = run(ledger, second.reconciliation)
-    assert_same(second, third)
+    assert_same(second, run(ledger, again))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,8 +417,10 @@ def fast_fifo(supply_key, supply_amount, demand_key, demand_amount):
     return pairs, got.supply_left.tolist(), got.demand_left.tolist()
 
 
+# (key, amount) rows sorted by key, stable: the order within a key is kept. Zero and negative
+# amounts take no part.
 sides = st.lists(st.tuples(st.integers(0, 4), st.integers(-20, 60)), max_size=10).map(
-    lambda rows: sorted(rows, key=lambda r: r[0]))  # sorted by key, stable: order within a key kept
+    lambda rows: sorted(rows, key=lambda r: r[0]))
 
 
 @settings(max_examples=400, deadline=None)
@@ -454,10 +435,11 @@ def test_fifo_matches_a_slow_loop(supplies, demands):
     (([0, 0], [500, 700], [0, 0], [1000, 1000]), [(0, 0, 500), (1, 0, 500), (1, 1, 200)], [0, 0], [0, 800]),
     # Overpaid: 30.00 against bills of 10.00 and 15.00 leaves 5.00 of the payment.
     (([3], [3000], [3, 3], [1000, 1500]), [(0, 0, 1000), (0, 1, 1500)], [500], [0, 0]),
-    # Keys keep apart: customer 1's money pays nothing of customer 2; a zero and a refund take no part.
+    # Keys keep apart: key 1's money pays nothing of key 2; a zero and a refund take no part.
+    # Key 1: 4.00 pays the 1.00 bill, 3.00 left. Key 2: 2.50 pays 2.00, then 0.50 of the next 2.00.
     (([1, 1, 1, 2], [0, -300, 400, 250], [1, 2, 2], [100, 200, 200]),
      [(2, 0, 100), (3, 1, 200), (3, 2, 50)], [0, 0, 300, 0], [0, 0, 150]),
-    # A key with bills and no money, a key with money and no bills.
+    # A key with bills and no money, a key with money and no bills: nothing moves.
     (([0], [900], [1], [900]), [], [900], [900]),
 ])
 def test_fifo_examples(args, pairs, supply_left, demand_left):
@@ -468,3 +450,79 @@ def test_fifo_examples(args, pairs, supply_left, demand_left):
 def test_fifo_refuses_unsorted_keys():
     with pytest.raises(ValueError):
         allocation.fifo([1, 0], [100, 100], [0, 1], [100, 100])
+
+
+# ---------------------------------------------------------------------------------------------
+# Minimal cases the properties found
+# ---------------------------------------------------------------------------------------------
+
+ZHANG = {"CustomerID": "C000101", "Name": "张伟", "Address": "3栋1单元502", "Status": "active"}
+WANG = {"CustomerID": "C000102", "Name": "王芳", "Address": "3栋2单元101", "Status": "active"}
+
+
+def _bill(bill_id, customer, amount, day):
+    return {"BillID": bill_id, "CustomerID": customer, "Period": f"{day:%Y-%m}", "FeeItem": "water", "BillDate": day,
+            "DueDate": day + datetime.timedelta(days=15), "Quantity": 10.0, "Amount": amount, "PaidAmount": 0,
+            "Status": "open"}
+
+
+def _unmatched_listed(result: reconcile.Result, receipt: str) -> int:
+    exc = result.exceptions
+    return int(exc.loc[(exc["SourceID"] == receipt) & exc["Kind"].isin(UNMATCHED_KINDS), "Amount"].sum())
+
+
+def test_the_rest_of_a_refund_larger_than_its_payment_is_an_exception():
+    """A refund of 6.00 returns a payment of 5.00: the reversal cancels 5.00, and 1.00 of the
+    refund is unexplained. The counts say unmatched -1.00; Exceptions must say which item."""
+    ledger = Ledger([], [
+        {"PaymentID": "P2026000001", "Channel": "counter", "PaidDate": AS_OF, "Amount": 500, "CustomerID": "C000101"},
+        {"PaymentID": "P2026000002", "Channel": "counter", "PaidDate": AS_OF, "Amount": -600,
+         "CustomerID": "C000101", "Reference": "退款 P2026000001"},
+    ], [], [ZHANG])
+    result = run(ledger)
+    reversal = result.reconciliation[result.reconciliation["Rule"] == "reversal"]
+    assert reversal[["PaymentID", "LinkedID", "Amount"]].values.tolist() == [["P2026000002", "P2026000001", -500]]
+    assert result.counts["unmatched_fen"] == -100
+    assert _unmatched_listed(result, "P2026000002") == -100
+
+
+def test_a_rejection_does_not_stop_the_amount_pass():
+    """An officer rejects a suggestion (payer 王芳 -> customer C000102). On the next run the
+    amount pass meets a payment of 10.00 whose only bill of that amount is dated after the
+    window: no pair is left, and with a rejection on file it must still run."""
+    ledger = Ledger([_bill("B2026000001", "C000101", 1000, _day(-9))], [
+        {"PaymentID": "P2026000001", "Channel": "bank", "PaidDate": _day(-40), "Amount": 1000},
+        {"PaymentID": "P2026000002", "Channel": "bank", "PaidDate": _day(-5), "Amount": 777, "PayerName": "王芳"},
+    ], [], [ZHANG, WANG])
+    first = run(ledger)
+    recon = first.reconciliation.copy()
+    assert recon[["PaymentID", "CustomerID", "Status"]].values.tolist() == [
+        ["P2026000002", "C000102", "suggested"]]
+    recon["Decision"] = "reject"
+    second = run(ledger, recon)
+    assert second.reconciliation[["PaymentID", "CustomerID", "Status"]].values.tolist() == [
+        ["P2026000002", "C000102", "rejected"]]
+    assert _unmatched_listed(second, "P2026000001") == 1000
+
+
+def test_confirming_part_of_a_split_payment_leaves_no_money_unlisted():
+    """30.00 names bills B1 (10.00) and B2 (20.00) of C000101 but the payment says C000102: two
+    suggested rows, 10.00 and 20.00. The officer confirms B1 and rejects B2. The 20.00 is then
+    neither on a bill, nor credit, nor in Exceptions, though counts['unmatched_fen'] has it."""
+    bills = [_bill("B2026000001", "C000101", 1000, _day(-9)), _bill("B2026000002", "C000101", 2000, _day(-9))]
+    ledger = Ledger(bills, [
+        {"PaymentID": "P2026000001", "Channel": "bank", "PaidDate": _day(-5), "Amount": 3000, "CustomerID": "C000102",
+         "Reference": "B2026000001 B2026000002"},
+    ], [], [ZHANG, WANG])
+    first = run(ledger)
+    recon = first.reconciliation.copy()
+    assert recon[["BillID", "Amount", "Status"]].values.tolist() == [
+        ["B2026000001", 1000, "suggested"], ["B2026000002", 2000, "suggested"]]
+    recon["Decision"] = ["confirm", "reject"]
+    second = run(ledger, recon)
+    assert second.reconciliation[["BillID", "Amount", "Status"]].values.tolist() == [
+        ["B2026000001", 1000, "confirmed"], ["B2026000002", 2000, "rejected"]]
+    assert second.counts["unmatched_fen"] == 2000
+    alloc = second.allocations
+    moved = int(alloc.loc[alloc["Kind"].isin(RECEIPT_KINDS), "Amount"].sum())
+    assert moved + _unmatched_listed(second, "P2026000001") == 3000

@@ -84,6 +84,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "with a negative amount). Check the paid amount; money paid over belongs in credit (run Reconcile) or "
         "on a credit note.",
     ),
+    "late_fee_rule": (
+        "滞纳金规则的“{column}”为“{value}”，无法使用：{reason}。请改正这一条规则，改正前它不会被使用。",
+        "Late-fee rule: '{column}' is '{value}', which cannot be used: {reason}. Correct the rule; until then "
+        "it is not applied.",
+    ),
     "late_fee_rate": (
         "日费率“{value}”无效：{reason}。请填写如 0.001（即每日万分之十）或 0.1% 的费率。",
         "The daily rate '{value}' is not usable: {reason}. Enter a rate such as 0.001 (0.1 % a day).",

@@ -114,11 +114,23 @@ def test_every_layout_column_has_zh_and_en_headers_and_unique_names():
         assert len(spec.sheet_name("zh")) <= 31 and len(spec.sheet_name("en")) <= 31
 
 
-def test_peer_comparison_has_a_native_chart_of_ours_and_the_peers(built):
-    lang, path = built
+def charts_of(path, table: str, lang: str) -> list[str]:
+    sheet = layout.table(table).sheet_name(lang)
     with zipfile.ZipFile(path) as archive:
         charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    return [c for c in charts if f"'{sheet}'!" in c or f"<c:f>{sheet}!" in c]
+
+
+def test_peer_comparison_has_a_native_chart_of_ours_and_the_peers(built):
+    lang, path = built
+    charts = charts_of(path, "PeerComparison", lang)
     assert len(charts) == 1
-    sheet = layout.table("PeerComparison").sheet_name(lang)
-    assert f"'{sheet}'!$D$2:$D$13" in charts[0] or f"{sheet}!$D$2:$D$13" in charts[0]  # ours
+    assert "$D$2:$D$13" in charts[0]  # ours
     assert "$E$2:$E$13" in charts[0]  # the peers' average
+
+
+def test_aging_summary_has_a_native_chart_of_the_total_buckets(built):
+    lang, path = built
+    charts = charts_of(path, "AgingSummary", lang)
+    assert len(charts) == 1
+    assert "$C$2:$C$8" in charts[0] and "$D$2:$D$8" in charts[0]  # the total's seven buckets: label, amount

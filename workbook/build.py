@@ -25,6 +25,7 @@ TITLE_COLOUR = "#12393D"
 TABLE_STYLE = "Table Style Medium 2"
 LAST_ROW = 1_048_575  # zero-based last row of a sheet
 PEER_CHART_ROWS = 12  # rows of PeerComparison the chart shows (profiles x fee items)
+AGING_CHART_ROWS = 7  # rows of AgingSummary the chart shows: the total's buckets for the default bounds
 
 
 def overview_formulas(lang: str) -> list[tuple[str, str, str]]:
@@ -142,6 +143,23 @@ def _table_sheet(book, formats: _Formats, spec: layout.Table, lang: str) -> None
     _conditional_formats(sheet, formats, spec, lang, row0 + 1, col0)
     if spec.key == "PeerComparison":
         _peer_chart(book, sheet, spec, lang)
+    if spec.key == "AgingSummary":
+        _aging_chart(book, sheet, spec, lang)
+
+
+def _aging_chart(book, sheet, spec: layout.Table, lang: str) -> None:
+    """The total's bucket amounts as columns: the aging job writes the total's buckets first."""
+    last = AGING_CHART_ROWS
+    chart = book.add_chart({"type": "column"})
+    at = spec.keys.index("Amount")
+    bucket = spec.keys.index("Bucket")
+    chart.add_series({"name": [sheet.name, 0, at], "categories": [sheet.name, 1, bucket, last, bucket],
+                      "values": [sheet.name, 1, at, last, at], "fill": {"color": HEADER_COLOUR},
+                      "data_labels": {"value": True, "num_format": "¥#,##0"}})
+    chart.set_title({"name": "账龄分布（未收金额）" if lang == "zh" else "Aging: open amount by bucket"})
+    chart.set_y_axis({"num_format": "¥#,##0"})
+    chart.set_legend({"none": True})
+    sheet.insert_chart(1, len(spec.columns) + 1, chart, {"x_scale": 1.5, "y_scale": 1.3})
 
 
 def _peer_chart(book, sheet, spec: layout.Table, lang: str) -> None:
@@ -207,7 +225,15 @@ def _conditional_formats(sheet, formats: _Formats, spec: layout.Table, lang: str
         ("Exceptions", "Kind"): [("stale", formats.error), ("duplicate", formats.warning),
                                  ("settlement_missing", formats.error)],
     }
+    scales = {  # heat maps: white to the desk's red
+        ("AgingSummary", "Share"): "#F8696B",
+        ("AgingCustomers", "Overdue"): "#F8696B",
+        ("Aging", "DaysOverdue"): "#F8696B",
+    }
     for offset, column in enumerate(spec.columns):
+        if (spec.key, column.key) in scales:
+            sheet.conditional_format(first, col0 + offset, LAST_ROW, col0 + offset, {
+                "type": "2_color_scale", "min_color": "#FFFFFF", "max_color": scales[(spec.key, column.key)]})
         for code, style in marks.get((spec.key, column.key), []):
             label = layout.choice_label(column.choices, code, lang)
             sheet.conditional_format(first, col0 + offset, LAST_ROW, col0 + offset, {

@@ -182,6 +182,15 @@ SETTLEMENT_STATUSES = choices(
     ("settled", "已到账", "settled"), ("difference", "有差额", "difference"), ("in_transit", "在途", "in transit"),
     ("missing", "未到账", "missing"),
 )
+AGING_SCOPES = choices(
+    ("total", "合计", "total"), ("region", "片区", "region"), ("officer", "责任干事", "officer"),
+    ("customer_type", "客户类别", "customer type"),
+)
+OPEN_ITEM_KINDS = choices(("bill", "账单", "bill"), ("credit_note", "贷项账单", "credit note"),
+                          ("credit", "预存", "credit"))
+DUNNING_STATUSES = choices(("proposed", "建议催缴", "proposed"), ("skipped", "暂不催缴", "skipped"))
+LETTER_STATUSES = choices(("generated", "已生成", "generated"), ("sent", "已发送", "sent"),
+                          ("failed", "未发出", "not sent"))
 RUN_STATUSES = choices(("ok", "完成", "ok"), ("problems", "有问题", "problems"), ("failed", "失败", "failed"))
 
 
@@ -649,24 +658,65 @@ OUTPUT_TABLES: tuple[Table, ...] = (
         "The billing ledger's receivable balance against finance's GL per period, the variance explained by items."),
     Table("Aging", "账龄", "Aging", Role.OUTPUT, (
         col("CustomerID", "客户编号", "Customer ID"),
+        col("Name", "客户名称", "Name", width=18),
         col("BillID", "账单编号", "Bill ID"),
+        col("Kind", "类型", "Kind", choices=OPEN_ITEM_KINDS, width=9),
+        col("BillDate", "账单日期", "Bill date", Kind.DATE),
         col("DueDate", "到期日", "Due date", Kind.DATE),
         col("DaysOverdue", "逾期天数", "Days overdue", Kind.INT),
-        col("Bucket", "账龄段", "Bucket"),
+        col("Bucket", "账龄段", "Bucket", width=11),
+        col("Amount", "应收金额", "Amount", Kind.MONEY),
+        col("Paid", "已收金额", "Paid", Kind.MONEY),
         col("OpenAmount", "未收金额", "Open amount", Kind.MONEY),
+        col("LateFee", "滞纳金", "Late fee", Kind.MONEY),
+        col("CustomerType", "客户类别", "Customer type", choices=CUSTOMER_TYPES),
         col("Region", "片区", "Region"),
         col("Officer", "责任干事", "Officer"),
-    )),
+    ), "截止日期时每张未结清账单（及预存、贷项）的账龄：逾期天数、账龄段、未收金额和滞纳金。",
+        "Every open bill (and credit) as of the as-of date: days overdue, bucket, open amount and late fee."),
+    Table("AgingSummary", "账龄汇总", "Aging summary", Role.OUTPUT, (
+        col("Scope", "维度", "Scope", choices=AGING_SCOPES, width=10),
+        col("Segment", "分组", "Segment", width=14),
+        col("Bucket", "账龄段", "Bucket", width=11),
+        col("Amount", "金额", "Amount", Kind.MONEY),
+        col("Items", "笔数", "Items", Kind.INT),
+        col("Share", "占比", "Share", Kind.RATE),
+    ), "账龄段合计：总计、按片区、责任干事和客户类别；颜色越深占比越高，图表为总计。",
+        "Bucket totals: overall and by region, officer and customer type; darker is a larger share; the chart "
+        "shows the total."),
+    Table("AgingCustomers", "客户欠费", "Customer balances", Role.OUTPUT, (
+        col("CustomerID", "客户编号", "Customer ID"),
+        col("Name", "客户名称", "Name", width=18),
+        col("CustomerType", "客户类别", "Customer type", choices=CUSTOMER_TYPES),
+        col("Region", "片区", "Region"),
+        col("Officer", "责任干事", "Officer"),
+        col("NotDue", "未到期", "Not yet due", Kind.MONEY),
+        col("Overdue", "已逾期", "Overdue", Kind.MONEY),
+        col("Credit", "预存/贷项", "Credit", Kind.MONEY),
+        col("Balance", "余额", "Balance", Kind.MONEY),
+        col("LateFee", "滞纳金", "Late fee", Kind.MONEY),
+        col("OldestDays", "最长逾期天数", "Oldest (days)", Kind.INT),
+        col("OldestBucket", "最长账龄段", "Oldest bucket", width=11),
+        col("Items", "笔数", "Items", Kind.INT),
+    ), "每个客户的欠费与预存：未到期、已逾期、预存、余额、滞纳金和最长账龄。",
+        "Each customer's balance: not yet due, overdue, credit, balance, late fee and the oldest item."),
     Table("Dunning", "催缴清单", "Dunning", Role.OUTPUT, (
         col("CustomerID", "客户编号", "Customer ID"),
+        col("Name", "客户名称", "Name", width=18),
+        col("Status", "结果", "Status", choices=DUNNING_STATUSES, width=10),
         col("Level", "级别", "Level", Kind.INT),
-        col("OpenAmount", "欠费金额", "Open amount", Kind.MONEY),
+        col("LevelName", "级别名称", "Level name", width=14),
+        col("OpenAmount", "逾期欠费", "Overdue amount", Kind.MONEY),
         col("LateFee", "滞纳金", "Late fee", Kind.MONEY),
+        col("Fee", "催缴费用", "Fee", Kind.MONEY),
         col("DaysOverdue", "逾期天数", "Days overdue", Kind.INT),
+        col("OldestDueDate", "最早到期日", "Oldest due date", Kind.DATE),
+        col("Bills", "逾期账单", "Overdue bills", width=30),
         col("Template", "模板", "Template"),
         col("Channel", "方式", "Channel", choices=DUNNING_CHANNELS),
-        col("Reason", "原因", "Reason", width=40),
-    )),
+        col("Reason", "原因", "Reason", width=50),
+    ), "本次建议发出的催缴（函件作业据此生成函件），以及因已缴清以外的原因暂不催缴的客户。",
+        "The dunning proposed now (the letters job makes the letters from it), and customers held back and why."),
     Table("KPI", "绩效指标", "KPI", Role.OUTPUT, (
         col("Period", "账期", "Period", Kind.PERIOD),
         col("KPI", "指标", "KPI"),
@@ -692,7 +742,7 @@ OUTPUT_TABLES: tuple[Table, ...] = (
         col("Channel", "方式", "Channel", choices=DUNNING_CHANNELS),
         col("File", "文件", "File", width=30),
         col("SentAt", "发送时间", "Sent at", Kind.DATETIME),
-        col("Status", "状态", "Status"),
+        col("Status", "状态", "Status", choices=LETTER_STATUSES),
     )),
     Table("Audit", "运行日志", "Audit", Role.OUTPUT, (
         col("Time", "时间", "Time", Kind.DATETIME),

@@ -237,6 +237,67 @@ JOBS: tuple[Job, ...] = (
         reads=("Settings", "Customers", "Bills", "Payments", "BankStatement", "GL", "Reconciliation"),
         writes=("Reconciliation", "Allocations", "Exceptions", "Settlements", "LedgerCheck"),
     ),
+    Job(
+        key="aging",
+        sub="Aging",
+        entry="macros.jobs.aging:run",
+        zh="账龄分析",
+        en="Aging",
+        about_zh="按截止日期列出每张未结清账单和每笔预存：逾期天数（按到期日或账单日期，见设置）、账龄段（段数和天数由"
+                 "“账龄分段”设置）、未收金额和滞纳金；按片区、责任干事、客户类别汇总，并列出每个客户的欠费。"
+                 "已收金额取自“核销分配”（对账生成），截止日期之后的收款不计入，所以过去某一天的账龄可以原样重算；"
+                 "尚未对账时取账单的“已收金额”。",
+        about_en="Lists every open bill and credit as of the as-of date: days overdue (from the due date or the bill "
+                 "date, a setting), the bucket (from the aging buckets setting), the open amount and the late fee; "
+                 "totals by region, officer and customer type, and each customer's balance. What was paid comes from "
+                 "Allocations (made by Reconcile), ignoring payments after the as-of date, so the aging of a past day "
+                 "is reproduced exactly; before any reconciliation, from the Bills' paid amounts.",
+        steps_zh=(
+            "先运行“对账”，让“核销分配”反映最新的收款。",
+            "在控制台设置截止日期、账龄起算（到期日或账单日）和账龄分段（如 0,30,60,90,180,365）。",
+            "在“滞纳金规则”中按客户类别、费用项目填写日费率（当年、往年）、宽限天数、最低金额和上限。",
+            "点“账龄分析”。“账龄”为明细，“账龄汇总”为分组合计和图表（颜色越深占比越高），“客户欠费”按逾期金额排序。",
+        ),
+        steps_en=(
+            "Run Reconcile first so that Allocations reflect the latest payments.",
+            "Set the as-of date, what to age from (due date or bill date) and the buckets (e.g. 0,30,60,90,180,365).",
+            "Fill in Late fee rules by customer type and fee item: daily rates (this year, earlier years), grace "
+            "days, minimum and cap.",
+            "Click 'Aging'. Aging has the items, Aging summary the totals and the chart (darker is a larger share), "
+            "Customer balances the customers by overdue amount.",
+        ),
+        reads=("Settings", "Customers", "Bills", "Allocations", "LateFeeRules"),
+        writes=("Aging", "AgingSummary", "AgingCustomers"),
+    ),
+    Job(
+        key="dunning",
+        sub="Dunning",
+        entry="macros.jobs.aging:run_dunning",
+        zh="催缴",
+        en="Dunning",
+        about_zh="按“催缴策略”为每个逾期客户提出下一级催缴：在本轮欠费中已发出的最高级别之后的一级（函件记录中的级别），"
+                 "最早一张账单逾期满该级天数、逾期欠费（扣除预存）不低于该级最低金额时提出；级别不跳过、不重复。"
+                 "已缴清的不催；豁免客户（困难减免、重点客户）和有未办结账单争议的客户列出原因，暂不催缴。",
+        about_en="Proposes each overdue customer's next reminder from the Dunning policy: the level after the highest "
+                 "one already sent for these arrears (from the Letters log), once the oldest bill is that many days "
+                 "overdue and the overdue amount less credit reaches the level's minimum; levels are never skipped or "
+                 "sent twice. Paid customers are not chased; exempt customers (hardship, VIP) and those with an open "
+                 "billing dispute are listed with the reason and held back.",
+        steps_zh=(
+            "在“催缴策略”中设置各级的逾期天数、最低欠费、方式和模板。",
+            "豁免的客户在“客户”的“豁免”列注明；账单争议在“投诉”中登记并标为争议账单。",
+            "点“催缴”。“催缴清单”中“建议催缴”的行由函件作业生成函件；发出的函件记入“函件”，下次催缴据此升级。",
+        ),
+        steps_en=(
+            "Set each level's days overdue, minimum arrears, channel and template in Dunning policy.",
+            "Mark exempt customers in Customers' Exemption column; record billing disputes in Complaints.",
+            "Click 'Dunning'. The proposed rows of Dunning are what the letters job sends; letters sent are logged in "
+            "Letters, and the next dunning run escalates from there.",
+        ),
+        reads=("Settings", "Customers", "Bills", "Allocations", "LateFeeRules", "DunningPolicy", "Letters",
+               "Complaints"),
+        writes=("Dunning",),
+    ),
 )
 
 JOBS_BY_KEY = {job.key: job for job in JOBS}

@@ -887,7 +887,7 @@ def _match_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> lis
         return []
     wants = pd.DataFrame({"receipt": receipts, "customer": state.customer[receipts],
                           "amount": state.amount[receipts]})
-    open_bills = np.flatnonzero(state.remaining > 0)
+    open_bills = np.flatnonzero((state.remaining > 0) & np.isin(state.bill_customer, wants["customer"].to_numpy()))
     have = pd.DataFrame({"bill": open_bills, "customer": state.bill_customer[open_bills],
                          "open": state.remaining[open_bills]})
     pairs = wants.merge(have, on="customer")

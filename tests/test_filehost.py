@@ -88,10 +88,13 @@ def test_written_table_reads_back_equal_and_keeps_its_formats(desk_book):
     assert back["Officer"].tolist()[1] == '=HYPERLINK("http://x")'  # text, never a formula
     workbook = openpyxl.load_workbook(desk_book)
     sheet = workbook[layout.table("Aging").sheet_name("zh")]
-    assert sheet.tables["Aging"].ref == "A1:H3"
-    assert sheet["F2"].value == 75.9 and sheet["F2"].number_format == layout.NUMBER_FORMATS[layout.Kind.MONEY]
-    assert sheet["C2"].number_format == "yyyy-mm-dd"
-    assert sheet["H3"].data_type == "s"
+    keys = layout.table("Aging").keys
+    letter = {key: openpyxl.utils.get_column_letter(keys.index(key) + 1) for key in keys}
+    assert sheet.tables["Aging"].ref == f"A1:{letter[keys[-1]]}3"
+    money = sheet[f"{letter['OpenAmount']}2"]
+    assert money.value == 75.9 and money.number_format == layout.NUMBER_FORMATS[layout.Kind.MONEY]
+    assert sheet[f"{letter['DueDate']}2"].number_format == "yyyy-mm-dd"
+    assert sheet[f"{letter['Officer']}3"].data_type == "s"
 
 
 def test_writing_fewer_rows_shrinks_the_table(desk_book):

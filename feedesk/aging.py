@@ -90,17 +90,22 @@ def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: dat
     negative balance that is no credit note) are Problems naming the Bills row."""
     as_of_day = np.datetime64(as_of, "D")
     found: list[problems.Problem] = []
+    # Column arrays, masked once (no copy of the whole frame).
     bill_day = bills["BillDate"].to_numpy("datetime64[D]")
-    b = bills[bills["Amount"].notna().to_numpy() & bills["CustomerID"].notna().to_numpy() & ~np.isnat(bill_day)
-              & (bills["Status"].to_numpy(object) != "cancelled") & (bill_day <= as_of_day)]
-    due = b["DueDate"].to_numpy("datetime64[D]")
-    bill_date = b["BillDate"].to_numpy("datetime64[D]")
+    amount_all = bills["Amount"].to_numpy(np.int64, na_value=0)
+    customer_all = bills["CustomerID"].to_numpy(object)
+    kept = (bills["Amount"].notna().to_numpy() & ~pd.isna(customer_all) & ~np.isnat(bill_day)
+            & (bill_day <= as_of_day) & ~np.equal(bills["Status"].to_numpy(object), "cancelled"))
+    rows = bills.index.to_numpy()[kept]
+    bill_ids = bills["BillID"].to_numpy(object)[kept]
+    customer_ids = customer_all[kept]
+    bill_date = bill_day[kept]
+    due = bills["DueDate"].to_numpy("datetime64[D]")[kept]
+    amount = amount_all[kept]
     early = np.flatnonzero(~np.isnat(due) & (due < bill_date))
-    for row in b.index[early].tolist():
-        found.append(problems.make("due_before_bill_date", lang, sheet=sheet, row=int(row), column="DueDate",
-                                   value=str(b.at[row, "DueDate"].date()),
-                                   bill_date=str(b.at[row, "BillDate"].date())))
-    amount = b["Amount"].to_numpy(np.int64)
+    for k in early.tolist():
+        found.append(problems.make("due_before_bill_date", lang, sheet=sheet, row=int(rows[k]), column="DueDate",
+                                   value=str(due[k]), bill_date=str(bill_date[k])))
     use_allocations = allocations is not None and len(allocations) > 0
     if use_allocations:
         # Each allocation's bill looked up once among the bills (no sort, no second look-up).
@@ -109,26 +114,26 @@ def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: dat
         money_in = allocations["Amount"].to_numpy(np.int64, na_value=0)
         is_credit = np.equal(kind, "credit")  # the kinds are payment, writeoff, credit: one comparison
         paying = in_time & ~is_credit
-        at = _positions(b["BillID"].to_numpy(object), allocations["BillID"].to_numpy(object)[paying])
+        at = _positions(bill_ids, allocations["BillID"].to_numpy(object)[paying])
         found_bill = at >= 0
         paid = np.bincount(at[found_bill], weights=money_in[paying][found_bill].astype(np.float64),
-                           minlength=len(b)).astype(np.int64)  # exact: sums far below 2**53 fen
+                           minlength=len(bill_ids)).astype(np.int64)  # exact: sums far below 2**53 fen
         crediting = in_time & is_credit
         credit = pd.Series(money_in[crediting]).groupby(
             allocations["CustomerID"].to_numpy(object)[crediting]).sum()
     else:
-        paid = b["PaidAmount"].astype("Int64").fillna(0).to_numpy(np.int64)
+        paid = bills["PaidAmount"].to_numpy(np.int64, na_value=0)[kept]
         credit = pd.Series(dtype=np.int64)
     open_amount = amount - paid
     is_credit_note = amount < 0
     negative = np.flatnonzero((open_amount < 0) & ~is_credit_note)
-    for row in b.index[negative].tolist():
-        found.append(problems.make("negative_balance", lang, sheet=sheet, row=int(row), column="PaidAmount",
-                                   severity=problems.WARNING, value=str(b.at[row, "BillID"])))
+    for k in negative.tolist():
+        found.append(problems.make("negative_balance", lang, sheet=sheet, row=int(rows[k]), column="PaidAmount",
+                                   severity=problems.WARNING, value=str(bill_ids[k])))
     keep = (open_amount != 0) & ((open_amount > 0) | is_credit_note)
     items = pd.DataFrame({
-        "CustomerID": b["CustomerID"].to_numpy(object)[keep],
-        "BillID": b["BillID"].to_numpy(object)[keep],
+        "CustomerID": customer_ids[keep],
+        "BillID": bill_ids[keep],
         "Kind": np.where(is_credit_note[keep], "credit_note", "bill"),
         "BillDate": bill_date[keep],
         "DueDate": np.where(np.isnat(due[keep]), bill_date[keep], due[keep]),
@@ -178,41 +183,45 @@ def bucket_open_items(items: pd.DataFrame, as_of: datetime.date, bounds, basis: 
 
 def summarise(aged: pd.DataFrame, customers: pd.DataFrame, bounds, lang: str = "zh") -> pd.DataFrame:
     """Bucket totals overall and by region, officer and customer type (long: one row per segment
-    and bucket, empty buckets of the total kept so the total always shows every bucket)."""
+    and bucket that has items, every bucket of the total kept so the total always shows them all).
+
+    Segments are coded once per customer and the totals are bincounts over (segment, bucket)."""
     labels = bucket_labels(bounds, lang) + [credit_label(lang)]
-    order = list(range(len(labels) - 1)) + [CREDIT_BUCKET]
+    buckets = len(labels)  # the credit bucket (-1) is counted in the last slot
+    slot = np.where(aged["BucketIndex"].to_numpy(np.int64) == CREDIT_BUCKET, buckets - 1,
+                    aged["BucketIndex"].to_numpy(np.int64))
+    amount = aged["Open"].to_numpy(np.int64)
     info = customers.drop_duplicates("CustomerID")
     at = pd.Index(info["CustomerID"].to_numpy(object)).get_indexer(aged["CustomerID"].to_numpy(object))
-
-    def detail(key):
-        if key not in info:
-            return None
-        values = info[key].to_numpy(object)
-        return np.where(at >= 0, values[np.maximum(at, 0)] if len(values) else None, None)
-
-    frame = aged.assign(**{key: detail(key) for key in ("Region", "Officer", "CustomerType")})
     parts = []
     for scope, key in (("total", None), ("region", "Region"), ("officer", "Officer"),
                        ("customer_type", "CustomerType")):
-        segment = np.full(len(frame), "", dtype=object) if key is None else \
-            frame[key].astype(object).where(frame[key].notna(), "").to_numpy(object)
-        grouped = pd.DataFrame({"Segment": segment, "BucketIndex": frame["BucketIndex"].to_numpy(),
-                                "Amount": frame["Open"].to_numpy(np.int64)}).groupby(
-            ["Segment", "BucketIndex"], sort=False).agg(Amount=("Amount", "sum"), Items=("Amount", "size"))
         if key is None:
-            grouped = grouped.reindex(pd.MultiIndex.from_product([[""], order], names=["Segment", "BucketIndex"]),
-                                      fill_value=0)
-        grouped = grouped.reset_index()
-        balance = grouped.groupby("Segment")["Amount"].transform(lambda s: s[s > 0].sum())
-        grouped["Share"] = np.where(balance > 0, grouped["Amount"].clip(lower=0) / balance.where(balance > 0, 1), 0.0)
-        grouped.insert(0, "Scope", scope)
-        parts.append(grouped)
+            code, names = np.zeros(len(aged), dtype=np.int64), np.array([""], dtype=object)
+        else:
+            values = info[key].to_numpy(object) if key in info else np.full(len(info), None, dtype=object)
+            values = np.where(pd.isna(values), "", values)
+            per_customer, names = pd.factorize(values, sort=True)
+            code = np.where(at >= 0, per_customer[np.maximum(at, 0)] if len(per_customer) else 0, -1)
+            if (code < 0).any():  # customers the Customers table does not know: a blank segment
+                names = np.append(np.asarray(names, dtype=object), "")
+                code = np.where(code < 0, len(names) - 1, code)
+        cell = code * buckets + slot
+        size = len(names) * buckets
+        totals = np.bincount(cell, weights=amount.astype(np.float64), minlength=size).round().astype(np.int64)
+        items = np.bincount(cell, minlength=size)
+        grid_amount, grid_items = totals.reshape(-1, buckets), items.reshape(-1, buckets)
+        owed = np.where(grid_amount > 0, grid_amount, 0).sum(axis=1, keepdims=True)
+        share = np.where(owed > 0, np.clip(grid_amount, 0, None) / np.where(owed > 0, owed, 1), 0.0)
+        segment, bucket = np.divmod(np.arange(size), buckets)
+        keep = np.ones(size, dtype=bool) if key is None else items > 0
+        names = np.asarray(names, dtype=object)
+        parts.append(pd.DataFrame({
+            "Scope": scope, "Segment": names[segment[keep]], "BucketSlot": bucket[keep],
+            "Amount": grid_amount.ravel()[keep], "Items": grid_items.ravel()[keep], "Share": share.ravel()[keep],
+        }))
     summary = pd.concat(parts, ignore_index=True)
-    rank = {b: i for i, b in enumerate(order)}
-    scope_rank = {"total": 0, "region": 1, "officer": 2, "customer_type": 3}
-    summary = summary.assign(_s=summary["Scope"].map(scope_rank), _b=summary["BucketIndex"].map(rank)) \
-        .sort_values(["_s", "Segment", "_b"], kind="stable").drop(columns=["_s", "_b"])
-    label_of = dict(zip(order, labels))
-    summary["Bucket"] = summary["BucketIndex"].map(label_of)
+    slot_labels = np.array(labels, dtype=object)
+    summary["Bucket"] = slot_labels[summary["BucketSlot"].to_numpy()]
+    summary["BucketIndex"] = np.where(summary["BucketSlot"] == buckets - 1, CREDIT_BUCKET, summary["BucketSlot"])
     return summary[["Scope", "Segment", "Bucket", "BucketIndex", "Amount", "Items", "Share"]].reset_index(drop=True)
-

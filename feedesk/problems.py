@@ -93,6 +93,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "日费率“{value}”无效：{reason}。请填写如 0.001（即每日万分之十）或 0.1% 的费率。",
         "The daily rate '{value}' is not usable: {reason}. Enter a rate such as 0.001 (0.1 % a day).",
     ),
+    "kpi_unknown_target": (
+        "绩效目标中的指标代码“{value}”不存在，这一行未使用。可用的代码见“使用说明”的指标公式一节。",
+        "The KPI code '{value}' in Targets does not exist; the row is not used. The codes are listed with "
+        "their formulas in the Guide.",
+    ),
+    "kpi_no_target": (
+        "看板指标没有目标：{value}。请在“绩效目标”中为它们填写达标值和预警值，否则状态显示为“无目标”。",
+        "Scorecard KPIs without a target: {value}. Add their green and amber values in Targets; until then "
+        "their status shows 'no target'.",
+    ),
     "decision_not_found": (
         "有 {count} 条确认/否决所指的收款或账单已不在表中，这些决定未使用。请核对“对账结果”。",
         "{count} confirm / reject decisions name a payment or bill that is no longer there and were not used. "

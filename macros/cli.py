@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
                      + " (imports: feedesk import)")
     run.add_argument("book", metavar="BOOK.xlsm")
     run.add_argument("--limit", type=int, default=50, help="problems to print (default 50; all are in the sheet)")
+    run.add_argument("--pdf", metavar="OUT.pdf", help="kpi: also print the Scorecard sheet to this PDF (LibreOffice)")
+    run.add_argument("--period", metavar="YYYY-MM", help="kpi: the period to score (default: the settings' period)")
+    run.add_argument("--from", dest="from_period", metavar="YYYY-MM",
+                     help="kpi: score every period from this one up to the period, filling the history")
 
     demo = commands.add_parser("demo", help="a workbook filled with sample data, every job run on it",
                                description="Write DIR/FeeDesk.xlsm filled with sample data and run every job.")
@@ -72,9 +76,35 @@ def _new(args) -> int:
 
 
 def _run(args) -> int:
-    report = runner.run_file(args.job, args.book, progress=progress.Bar())
+    params = {key: value for key, value in (("period", args.period), ("from_period", args.from_period))
+              if value}
+    report = runner.run_file(args.job, args.book, progress=progress.Bar(), params=params)
     print_report(report, args.limit)
-    return exit_code(report)
+    code = exit_code(report)
+    if args.pdf and code != EXIT_FAILED:
+        from macros import office
+        from workbook import layout
+
+        job = registry.job(args.job)
+        if not job.prints:
+            print(f"{job.key} has no sheet to print; --pdf is for: "
+                  + ", ".join(j.key for j in registry.JOBS if j.prints), file=sys.stderr)
+            return EXIT_FAILED
+        try:
+            lang = _book_language(args.book)
+            office.sheet_to_pdf(args.book, layout.sheet_name(job.prints, lang), args.pdf)
+        except office.OfficeError as error:
+            print(f"PDF not written: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"PDF: {args.pdf}")
+    return code
+
+
+def _book_language(path: str) -> str:
+    from workbook import filehost
+
+    with filehost.FileBook(path, writable=False) as book:
+        return book.lang
 
 
 def _import(args) -> int:

@@ -30,7 +30,8 @@ def run(folder: str, customers: int = 2000, months: int = 12, lang: str = "zh", 
     for job in registry.JOBS:
         if job.asks_for_file:  # imports need a statement export: `feedesk import` shows them
             continue
-        report = runner.run_file(job.key, path, progress=progress)
+        params = {"from_period": start} if job.key == "kpi" else None  # fill the history of every month
+        report = runner.run_file(job.key, path, progress=progress, params=params)
         if job.key == "reconcile" and report.status != "failed" and data.truth is not None:
             report = dataclasses.replace(report, note=quality_note(path, data, lang))
         reports.append(report)

@@ -15,6 +15,7 @@ import os
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from feedesk import dates
 from workbook import filehost, layout, registry, vba
@@ -115,9 +116,11 @@ def build(path: str, lang: str = "zh", data: dict[str, pd.DataFrame] | None = No
                              "author": values.get("CompanyName") or "FeeDesk"})
         control = book.add_worksheet(layout.CONTROL_SHEET[lang])
         guide = book.add_worksheet(layout.GUIDE_SHEET[lang])
+        scorecard = book.add_worksheet(layout.SCORECARD_SHEET[lang])
         for spec in layout.SHEET_TABLES:
             _table_sheet(book, formats, spec, lang)
         _control_sheet(book, control, formats, lang, values)
+        _scorecard_sheet(book, scorecard, formats, lang)
         _guide_sheet(guide, formats, lang)
         _conf_sheet(book, formats)
         control.activate()
@@ -238,6 +241,136 @@ def _conditional_formats(sheet, formats: _Formats, spec: layout.Table, lang: str
             label = layout.choice_label(column.choices, code, lang)
             sheet.conditional_format(first, col0 + offset, LAST_ROW, col0 + offset, {
                 "type": "cell", "criteria": "==", "value": f'"{label}"', "format": style})
+
+
+UNIT_FORMATS = {"ratio": "0.0%", "days": "0.0", "count": "#,##0", "score": "0.00", "yuan": "¥#,##0.00"}
+RAG_FILLS = {"green": "#C6EFCE", "amber": "#FFEB9C", "red": "#F8CBAD"}
+
+
+def _kpi_lookup(code: str, column: str, lang: str, table: str = "KPI", period_cell: str | None = None) -> tuple:
+    """(criteria text, COUNTIFS/SUMIFS argument text) for one KPI's total row in a KPI-shaped table."""
+    h = _header
+    total = layout.choice_label(layout.AGING_SCOPES, "total", lang)
+    criteria = f'{table}[{h(table, "KPI", lang)}],"{code}",{table}[{h(table, "Scope", lang)}],"{total}"'
+    if period_cell:
+        criteria += f",{table}[{h(table, 'Period', lang)}],{period_cell}"
+    return criteria, f"{table}[{h(table, column, lang)}]"
+
+
+def _kpi_value_formula(code: str, column: str, lang: str, missing: str = '"—"', table: str = "KPI",
+                       period_cell: str | None = None) -> str:
+    criteria, values = _kpi_lookup(code, column, lang, table, period_cell)
+    return f'=IF(COUNTIFS({criteria},{values},"<>")=0,{missing},SUMIFS({values},{criteria}))'
+
+
+def _kpi_status_formula(code: str, lang: str) -> str:
+    criteria, values = _kpi_lookup(code, "Status", lang)
+    formula = '""'
+    for status in ("red", "amber", "green"):
+        label = layout.choice_label(layout.RAG_STATUSES, status, lang)
+        formula = f'IF(COUNTIFS({criteria},{values},"{label}")>0,"{label}",{formula})'
+    return "=" + formula
+
+
+def _scorecard_sheet(book, sheet, formats: _Formats, lang: str) -> None:
+    """Tiles for the headline KPIs with their RAG colour, every KPI's line, trends and the aging
+    chart: live formulas over the KPI, KPI history and Aging summary tables, so the sheet is ready
+    to hand over (and to print: `feedesk run kpi BOOK --pdf OUT.pdf`)."""
+    from feedesk import kpi
+
+    zh = lang == "zh"
+    by_code = {d.code: d for d in kpi.DEFINITIONS}
+    sheet.hide_gridlines(2)
+    sheet.set_column(0, 0, 2)
+    sheet.set_column(1, 12, 13)
+    sheet.write(0, 1, "绩效看板" if zh else "Scorecard", formats.title)
+    sheet.write_formula(1, 1, '="账期 "&Period&"　截止日期 "&TEXT(AsOfDate,"yyyy-mm-dd")' if zh else
+                        '="Period "&Period&"   as of "&TEXT(AsOfDate,"yyyy-mm-dd")', formats.subtitle, "")
+    tile_label = book.add_format({**formats.base, "bold": True, "align": "center", "font_color": "#555555",
+                                  "top": 1, "left": 1, "right": 1, "border_color": "#BFBFBF"})
+    tile_status = book.add_format({**formats.base, "align": "center", "font_color": "#555555",
+                                   "bottom": 1, "left": 1, "right": 1, "border_color": "#BFBFBF"})
+    fills = {status: book.add_format({"bg_color": colour}) for status, colour in RAG_FILLS.items()}
+    row = layout.SCORECARD_TILE_ROW
+    for n, code in enumerate(layout.SCORECARD_TILES):
+        definition = by_code[code]
+        col = 1 + 2 * n
+        value = book.add_format({**formats.base, "bold": True, "font_size": 20, "align": "center",
+                                 "left": 1, "right": 1, "border_color": "#BFBFBF",
+                                 "num_format": UNIT_FORMATS.get(definition.unit, "0.00")})
+        sheet.merge_range(row, col, row, col + 1, definition.zh if zh else definition.en, tile_label)
+        sheet.merge_range(row + 1, col, row + 2, col + 1, "", value)
+        sheet.write_formula(row + 1, col, _kpi_value_formula(code, "Value", lang), value, "")
+        sheet.merge_range(row + 3, col, row + 3, col + 1, "", tile_status)
+        sheet.write_formula(row + 3, col, _kpi_status_formula(code, lang), tile_status, "")
+        status_cell = xl_rowcol_to_cell(row + 3, col, row_abs=True, col_abs=True)
+        for status, fill in fills.items():
+            label = layout.choice_label(layout.RAG_STATUSES, status, lang)
+            sheet.conditional_format(row + 1, col, row + 3, col + 1, {
+                "type": "formula", "criteria": f'={status_cell}="{label}"', "format": fill})
+    # Every KPI, overall.
+    top = layout.SCORECARD_TABLE_ROW
+    heads = ("指标", "数值", "目标", "状态", "上期", "去年同期", "单位") if zh else \
+        ("KPI", "Value", "Target", "Status", "Previous", "Same period last year", "Unit")
+    for i, text in enumerate(heads):
+        sheet.write(top, 1 + i, text, formats.header)
+    status_col = 4
+    for k, definition in enumerate(kpi.DEFINITIONS, start=1):
+        number = formats.number(UNIT_FORMATS.get(definition.unit, "0.00"))
+        r = top + k
+        sheet.write(r, 1, definition.zh if zh else definition.en, formats.label)
+        sheet.write_formula(r, 2, _kpi_value_formula(definition.code, "Value", lang), number, "")
+        sheet.write_formula(r, 3, _kpi_value_formula(definition.code, "Target", lang, '""'), number, "")
+        sheet.write_formula(r, status_col, _kpi_status_formula(definition.code, lang), formats.text, "")
+        sheet.write_formula(r, 5, _kpi_value_formula(definition.code, "Previous", lang, '""'), number, "")
+        sheet.write_formula(r, 6, _kpi_value_formula(definition.code, "LastYear", lang, '""'), number, "")
+        sheet.write(r, 7, definition.unit_zh if zh else definition.unit_en, formats.key)
+    last = top + len(kpi.DEFINITIONS)
+    for status, fill in fills.items():
+        label = layout.choice_label(layout.RAG_STATUSES, status, lang)
+        sheet.conditional_format(top + 1, status_col, last, status_col, {
+            "type": "cell", "criteria": "==", "value": f'"{label}"', "format": fill})
+    # Trends: the 13 periods up to the settings' period, from the KPI history.
+    trend = layout.SCORECARD_TREND_ROW
+    sheet.write_row(trend, 1, ("账期", "收费率", "DSO（天）") if zh else ("Period", "Collection rate", "DSO (days)"),
+                    formats.header)
+    periods = layout.SCORECARD_TREND_PERIODS
+    for k in range(periods):
+        r = trend + 1 + k
+        sheet.write_formula(r, 1, f'=IFERROR(TEXT(EDATE(DATEVALUE(Period&"-01"),{k - periods + 1}),"yyyy-mm"),"")',
+                            formats.text, "")
+        cell = xl_rowcol_to_cell(r, 1, col_abs=True)
+        for c, (code, fmt) in enumerate((("collection_rate", "0.0%"), ("dso", "0.0")), start=2):
+            sheet.write_formula(r, c, _kpi_value_formula(code, "Value", lang, "NA()", "KPIHistory", cell),
+                                formats.number(fmt), "")
+    first, end = trend + 1, trend + periods
+    charts_row = top + len(kpi.DEFINITIONS) + 2
+    for c, (title, fmt) in enumerate(((("收费率趋势", "Collection rate trend"), "0%"),
+                                      (("DSO 趋势（天）", "DSO trend (days)"), "0")), start=2):
+        chart = book.add_chart({"type": "line"})
+        chart.add_series({"name": [sheet.name, trend, c], "categories": [sheet.name, first, 1, end, 1],
+                          "values": [sheet.name, first, c, end, c], "marker": {"type": "circle"},
+                          "line": {"color": HEADER_COLOUR}})
+        chart.set_title({"name": title[0] if zh else title[1]})
+        chart.set_y_axis({"num_format": fmt})
+        chart.set_legend({"none": True})
+        chart.show_na_as_empty_cell()
+        sheet.insert_chart(charts_row, 1 + (c - 2) * 5, chart, {"x_scale": 1.0, "y_scale": 1.0})
+    aging = layout.table("AgingSummary")
+    aging_sheet = aging.sheet_name(lang)
+    chart = book.add_chart({"type": "column"})
+    at, bucket = aging.keys.index("Amount"), aging.keys.index("Bucket")
+    chart.add_series({"name": "未收金额" if zh else "Open amount",
+                      "categories": [aging_sheet, 1, bucket, AGING_CHART_ROWS, bucket],
+                      "values": [aging_sheet, 1, at, AGING_CHART_ROWS, at], "fill": {"color": HEADER_COLOUR}})
+    chart.set_title({"name": "账龄分布" if zh else "Aging"})
+    chart.set_y_axis({"num_format": "¥#,##0"})
+    chart.set_legend({"none": True})
+    sheet.insert_chart(top, 9, chart, {"x_scale": 1.1, "y_scale": 1.1})
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 1)
+    sheet.print_area(0, 0, trend + periods, 14)
 
 
 def _control_sheet(book, sheet, formats: _Formats, lang: str, values: dict) -> None:

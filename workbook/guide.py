@@ -31,6 +31,15 @@ _TEXT = {
     "inputs": ("输入表（由您填写或粘贴）", "Input tables (you fill or paste them)"),
     "outputs": ("输出表（由作业生成，请勿手工修改）", "Output tables (jobs write them; do not edit by hand)"),
     "settings": ("设置项（控制台）", "Settings (Control sheet)"),
+    "kpis": ("绩效指标的公式", "The KPIs and their formulas"),
+    "kpis_body": ("“绩效指标”表中的指标代码、名称和计算公式。比例以小数表示（0.95 即 95%）；无法计算时（例如本期没有销售）"
+                  "数值留空并在说明中写明原因。",
+                  "The codes, names and formulas of the KPI table. Ratios are fractions (0.95 is 95 %); a KPI that "
+                  "cannot be computed (e.g. no sales in the period) is left blank with the reason in its note."),
+    "scorecard": ("绩效看板：主要指标（颜色按目标：绿达标、黄预警、红未达标）、全部指标、收费率和 DSO 趋势、账龄分布；"
+                  "均为公式，运行“绩效指标”后自动更新。",
+                  "Scorecard: the headline KPIs (coloured by target: green met, amber warning, red missed), every "
+                  "KPI, the collection-rate and DSO trends and the aging; all formulas, updated when 'KPIs' runs."),
     "rules": ("金额、日期和表头", "Amounts, dates and headers"),
     "rules_body": (
         (
@@ -116,9 +125,15 @@ def lines(lang: str) -> list[tuple[str, object]]:
             about = "后续版本的作业将写入此表" if lang == "zh" else "a job of a later version will write it"
         out.append(("step", ("•", f"{spec.sheet_name(lang)}（{spec.key}）：{about}" if lang == "zh"
                              else f"{spec.sheet_name(lang)} ({spec.key}): {about}")))
+    out.append(("text", _t("scorecard", lang)))
     out.append(("section", _t("settings", lang)))
     out += [("step", ("•", f"{s.label(lang)}：{s.note(lang)}" if lang == "zh" else f"{s.label(lang)}: {s.note(lang)}"))
             for s in layout.SETTINGS]
+    from feedesk import kpi
+
+    out += [("section", _t("kpis", lang)), ("text", _t("kpis_body", lang))]
+    out += [("step", ("•", f"{d.code}　{d.zh}：{d.formula_zh}" if lang == "zh" else f"{d.code} — {d.en}: {d.formula_en}"))
+            for d in kpi.DEFINITIONS]
     for key in ("rules", "safety", "cli"):
         out.append(("section", _t(key, lang)))
         out += [("text", text) for text in _t(key + "_body", lang)]

@@ -191,6 +191,14 @@ OPEN_ITEM_KINDS = choices(("bill", "账单", "bill"), ("credit_note", "贷项账
 DUNNING_STATUSES = choices(("proposed", "建议催缴", "proposed"), ("skipped", "暂不催缴", "skipped"))
 LETTER_STATUSES = choices(("generated", "已生成", "generated"), ("sent", "已发送", "sent"),
                           ("failed", "未发出", "not sent"))
+RAG_STATUSES = choices(("green", "达标", "green"), ("amber", "预警", "amber"), ("red", "未达标", "red"),
+                       ("none", "无目标", "no target"))
+ANALYSIS_CATEGORIES = choices(
+    ("high_value", "高价值客户", "high-value customer"),
+    ("stopped_paying", "停止缴费", "stopped paying"),
+    ("arrears_fee_item", "欠费最多的费用项目", "arrears by fee item"),
+    ("arrears_region", "欠费最多的片区", "arrears by region"),
+)
 RUN_STATUSES = choices(("ok", "完成", "ok"), ("problems", "有问题", "problems"), ("failed", "失败", "failed"))
 
 
@@ -258,6 +266,13 @@ def col(key, zh, en, kind=Kind.TEXT, **kw) -> Column:
 CONTROL_SHEET = {"zh": "控制台", "en": "Control"}
 GUIDE_SHEET = {"zh": "使用说明", "en": "Guide"}
 CONF_SHEET = "xlwings.conf"  # name fixed by xlwings; hidden
+SCORECARD_SHEET = {"zh": "绩效看板", "en": "Scorecard"}
+# The Scorecard's tiles (KPI codes), and where its blocks sit (zero-based row, col).
+SCORECARD_TILES = ("collection_rate", "dso", "cei", "arrears_ratio", "on_time_rate", "billing_accuracy")
+SCORECARD_TILE_ROW = 3
+SCORECARD_TABLE_ROW = 8
+SCORECARD_TREND_ROW = 52  # 13 periods ending at the settings' period: label, collection rate, DSO
+SCORECARD_TREND_PERIODS = 13
 
 # Where things sit on the Control sheet (zero-based row, col).
 CONTROL_TITLE_CELL = (0, 0)
@@ -719,20 +734,40 @@ OUTPUT_TABLES: tuple[Table, ...] = (
         "The dunning proposed now (the letters job makes the letters from it), and customers held back and why."),
     Table("KPI", "绩效指标", "KPI", Role.OUTPUT, (
         col("Period", "账期", "Period", Kind.PERIOD),
-        col("KPI", "指标", "KPI"),
-        col("Scope", "维度", "Scope"),
-        col("Segment", "分组", "Segment"),
+        col("KPI", "指标代码", "KPI", width=22),
+        col("Name", "指标", "Name", width=20),
+        col("Scope", "维度", "Scope", choices=AGING_SCOPES, width=10),
+        col("Segment", "分组", "Segment", width=12),
         col("Value", "数值", "Value", Kind.NUMBER),
+        col("Unit", "单位", "Unit", width=6),
         col("Target", "目标", "Target", Kind.NUMBER),
-        col("Status", "状态", "Status"),
-    )),
+        col("Status", "状态", "Status", choices=RAG_STATUSES, width=8),
+        col("Previous", "上期", "Previous", Kind.NUMBER),
+        col("Change", "环比变化", "Change", Kind.NUMBER),
+        col("LastYear", "去年同期", "Same period last year", Kind.NUMBER),
+        col("YoYChange", "同比变化", "Change on last year", Kind.NUMBER),
+        col("Note", "说明", "Note", width=30),
+    ), "本账期的绩效指标：总体及按片区、责任干事、客户类别；与目标比较，并与上期、去年同期比较。公式见“使用说明”。",
+        "The period's KPIs overall and by region, officer and customer type, against their targets, last period "
+        "and the same period last year. The formulas are in the Guide."),
     Table("KPIHistory", "绩效历史", "KPI history", Role.OUTPUT, (
         col("Period", "账期", "Period", Kind.PERIOD),
-        col("KPI", "指标", "KPI"),
-        col("Scope", "维度", "Scope"),
-        col("Segment", "分组", "Segment"),
+        col("KPI", "指标代码", "KPI", width=22),
+        col("Scope", "维度", "Scope", choices=AGING_SCOPES, width=10),
+        col("Segment", "分组", "Segment", width=12),
         col("Value", "数值", "Value", Kind.NUMBER),
-    )),
+    ), "每个账期一组指标；重算某账期会替换该账期的记录。", "One set of KPIs per period; recomputing a period replaces it."),
+    Table("CustomerAnalysis", "客户分析", "Customer analysis", Role.OUTPUT, (
+        col("Category", "类别", "Category", choices=ANALYSIS_CATEGORIES, width=16),
+        col("Rank", "排名", "Rank", Kind.INT, width=6),
+        col("Key", "客户/分组", "Customer or segment", width=14),
+        col("Name", "名称", "Name", width=18),
+        col("Amount", "金额", "Amount", Kind.MONEY),
+        col("Measure", "指标", "Measure", Kind.NUMBER),
+        col("Detail", "说明", "Detail", width=40),
+    ), "数据分析：高价值客户（收入和按时缴费）、停止缴费的客户、欠费最多的费用项目和片区。",
+        "Analysis: high-value customers (revenue and punctuality), customers who stopped paying, the fee items and "
+        "regions carrying the most arrears."),
     Table("Letters", "函件", "Letters", Role.OUTPUT, (
         col("LetterID", "函件编号", "Letter ID"),
         col("CustomerID", "客户编号", "Customer ID"),
@@ -777,6 +812,8 @@ def sheet_name(key: str, lang: str) -> str:
         return CONTROL_SHEET[lang]
     if key == "Guide":
         return GUIDE_SHEET[lang]
+    if key == "Scorecard":
+        return SCORECARD_SHEET[lang]
     return table(key).sheet_name(lang)
 
 

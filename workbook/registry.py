@@ -25,6 +25,7 @@ class Job:
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     asks_for_file: bool = False  # its button first asks the officer to pick a file (ImportFile)
+    prints: str = ""  # a sheet `feedesk run JOB BOOK --pdf OUT.pdf` prints after the job
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -297,6 +298,42 @@ JOBS: tuple[Job, ...] = (
         reads=("Settings", "Customers", "Bills", "Allocations", "LateFeeRules", "DunningPolicy", "Letters",
                "Complaints"),
         writes=("Dunning",),
+    ),
+    Job(
+        key="kpi",
+        sub="KPI",
+        entry="macros.jobs.kpi:run",
+        zh="绩效指标",
+        en="KPIs",
+        about_zh="计算本账期的绩效指标：收费率（含/不含往期欠费）、DSO（标准法和倒推法）、最佳 DSO、平均拖欠天数、"
+                 "催收有效性指数 CEI、当期占比、欠费率、坏账率、账单准确率、按时缴费率、争议率、投诉数量与办结天数、"
+                 "满意度、对账匹配率、未对上金额、催缴函件数和催缴见效率；总体及按片区、责任干事、客户类别，"
+                 "与“绩效目标”比较（绿/黄/红），与上期、去年同期比较；记入“绩效历史”；并做客户分析。"
+                 "“绩效看板”汇总主要指标、趋势图和账龄图，可直接打印或导出 PDF。",
+        about_en="Computes the period's KPIs: collection rate (with and without arrears), DSO (standard and count-back), "
+                 "best possible DSO, average days delinquent, collection effectiveness index, % current, arrears "
+                 "ratio, bad-debt ratio, billing accuracy, on-time rate, dispute rate, complaints and days to resolve, "
+                 "satisfaction, reconciliation match rate, unmatched value, dunning letters and cure rate; overall and "
+                 "by region, officer and customer type, against Targets (green / amber / red), last period and last "
+                 "year; records them in KPI history; analyses customers. The Scorecard sheet shows the headline KPIs, "
+                 "trends and aging, ready to print or export as PDF.",
+        steps_zh=(
+            "先完成本期的出账、对账、账龄分析和催缴。",
+            "在“绩效目标”中为各指标填写方向、达标值和预警值（指标代码见本说明的指标公式一节）。",
+            "点“绩效指标”。结果写入“绩效指标”“绩效历史”和“客户分析”；“绩效看板”自动更新。",
+            "命令行 feedesk run kpi 工作簿.xlsm --pdf 看板.pdf 同时导出看板 PDF；--from 2026-01 可补算历史各期。",
+        ),
+        steps_en=(
+            "Finish the period's bill run, reconciliation, aging and dunning first.",
+            "Fill in Targets: direction, green and amber values per KPI (codes in the KPI formulas section below).",
+            "Click 'KPIs'. Results go to KPI, KPI history and Customer analysis; the Scorecard updates itself.",
+            "On the command line, feedesk run kpi Book.xlsm --pdf scorecard.pdf also prints the Scorecard; "
+            "--from 2026-01 fills in the history for earlier periods.",
+        ),
+        reads=("Settings", "Customers", "Bills", "Allocations", "Complaints", "Reconciliation", "Exceptions",
+               "Letters", "Targets", "KPIHistory"),
+        writes=("KPI", "KPIHistory", "CustomerAnalysis"),
+        prints="Scorecard",
     ),
 )
 

@@ -5,6 +5,7 @@ decorated function found in its namespace, so each submodule's functions are re-
 """
 
 from xlfuncs.aging_funcs import FD_AGE_BUCKET, FD_DAYS_OVERDUE, FD_LATE_FEE  # noqa: F401
+from xlfuncs.kpi_funcs import FD_CEI, FD_DSO, FD_DSO_COUNTBACK  # noqa: F401
 from xlfuncs.match_funcs import FD_MATCH_SCORE  # noqa: F401
 from xlfuncs.money_funcs import FD_RMB_UPPER  # noqa: F401
 from xlfuncs.tariff_funcs import FD_CHARGE, FD_TIERED  # noqa: F401

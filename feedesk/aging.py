@@ -94,7 +94,7 @@ def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: dat
     bill_day = bills["BillDate"].to_numpy("datetime64[D]")
     amount_all = bills["Amount"].to_numpy(np.int64, na_value=0)
     customer_all = bills["CustomerID"].to_numpy(object)
-    kept = (bills["Amount"].notna().to_numpy() & ~pd.isna(customer_all) & ~np.isnat(bill_day)
+    kept = (bills["Amount"].notna().to_numpy() & bills["CustomerID"].notna().to_numpy() & ~np.isnat(bill_day)
             & (bill_day <= as_of_day) & ~np.equal(bills["Status"].to_numpy(object), "cancelled"))
     rows = bills.index.to_numpy()[kept]
     bill_ids = bills["BillID"].to_numpy(object)[kept]

@@ -4,8 +4,10 @@ Levels come from the DunningPolicy table (days overdue, minimum arrears, channel
 fee). For each customer with overdue bills, the next level is the one after the highest level
 already sent in the current episode of arrears (letters in the Letters log sent on or after the
 due date of the customer's oldest unpaid bill: once everything is paid, a later arrears starts
-again at the first level). It is proposed once the oldest bill is that many days overdue and the
-overdue amount, less any credit, reaches the level's minimum. Levels are never skipped and never
+again at the first level). It is proposed once the oldest bill is that many days overdue, as many
+days have passed since the last letter as lie between the two levels' days (a customer already 90
+days late still gets a week or a month between reminders), and the overdue amount, less any
+credit, reaches the level's minimum. Levels are never skipped and never
 sent twice in an episode. Customers exempt by decision (hardship, VIP) and customers with an open
 dispute are held back and listed with the reason.
 """
@@ -68,20 +70,23 @@ def overdue_by_customer(aged: pd.DataFrame, as_of: datetime.date) -> pd.DataFram
     return per.reset_index()
 
 
-def last_levels(letters: pd.DataFrame, since: pd.Series) -> pd.Series:
-    """Highest dunning level sent to each customer on or after `since[customer]` (letters that
-    failed to go out do not count)."""
+def last_levels(letters: pd.DataFrame, since: pd.Series) -> pd.DataFrame:
+    """Highest dunning level sent to each customer on or after `since[customer]`, and when it was
+    sent (letters that failed to go out do not count). Columns Level, SentOn; index CustomerID."""
+    empty = pd.DataFrame({"Level": pd.Series(dtype=np.int64), "SentOn": pd.Series(dtype="datetime64[D]")})
     if letters is None or not len(letters):
-        return pd.Series(dtype=np.int64)
+        return empty
     sent = letters[letters["Level"].notna() & letters["SentAt"].notna()
                    & (letters["Status"].astype(object) != "failed")]
     if not len(sent):
-        return pd.Series(dtype=np.int64)
+        return empty
     start = since.reindex(sent["CustomerID"].to_numpy(object)).to_numpy("datetime64[D]")
     when = sent["SentAt"].to_numpy("datetime64[D]")
     current = ~np.isnat(start) & (when >= start)
-    mine = sent[current]
-    return mine.groupby(mine["CustomerID"].to_numpy(object))["Level"].max().astype(np.int64)
+    mine = pd.DataFrame({"CustomerID": sent["CustomerID"].to_numpy(object)[current],
+                         "Level": sent["Level"].to_numpy(np.int64)[current], "SentOn": when[current]})
+    mine = mine.sort_values(["CustomerID", "Level", "SentOn"], kind="stable")
+    return mine.groupby("CustomerID").last()
 
 
 def propose(aged: pd.DataFrame, customers: pd.DataFrame, policy: pd.DataFrame, letters: pd.DataFrame | None,
@@ -103,7 +108,7 @@ def propose(aged: pd.DataFrame, customers: pd.DataFrame, policy: pd.DataFrame, l
         cid = record.CustomerID
         name = info["Name"].get(cid) if "Name" in info else None
         amount = money.format_yuan(int(record.Net))
-        sent = int(last.get(cid, 0))
+        sent = int(last["Level"].get(cid, 0))
         base = {"CustomerID": cid, "Name": name, "OpenAmount": int(record.Net), "LateFee": int(record.LateFee),
                 "DaysOverdue": int(record.Days), "OldestDueDate": record.OldestDue, "Bills": record.Bills}
         exemption = info["Exemption"].get(cid) if "Exemption" in info else None
@@ -124,6 +129,12 @@ def propose(aged: pd.DataFrame, customers: pd.DataFrame, policy: pd.DataFrame, l
         minimum = int(level["MinAmount"]) if pd.notna(level["MinAmount"]) else 0
         if record.Days < int(level["DaysOverdue"]) or record.Net < minimum:
             continue  # its days have not passed, or too little is owed: nothing to do yet
+        if sent:  # and as many days since the last letter as lie between the two levels
+            before = levels[level_no == sent]
+            gap = int(level["DaysOverdue"]) - (int(before["DaysOverdue"].iloc[0]) if len(before) else 0)
+            waited = (as_of - pd.Timestamp(last["SentOn"][cid]).date()).days
+            if waited < gap:
+                continue
         previous = _say("no_letter", lang) if not sent else _say(
             "last_letter", lang, level=sent, date=_last_date(letters, cid, sent))
         rows.append({**base, "Status": "proposed", "Level": int(level["Level"]), "LevelName": level["Name"],

@@ -162,10 +162,14 @@ def test_the_next_level_only_once_its_days_have_passed():
                     {"LetterID": "L2", "CustomerID": "C2", "Kind": "dunning", "Level": 1, "SentAt": "2026-06-08",
                      "Status": "sent"}])
     proposals, _ = propose(sent=sent)
-    assert proposals["C1"] == ("proposed", 2)  # 91 days >= 30 and 60.00 >= 50.00
-    assert "C2" in proposals and proposals["C2"] == ("proposed", 2)  # 30 days: level 2's day has come
-    early, _ = propose(as_of=datetime.date(2026, 6, 29), sent=sent)
-    assert "C2" not in early  # 29 days: level 1 already sent, level 2 not yet
+    assert proposals["C1"] == ("proposed", 2)  # 91 days >= 30, 60.00 >= 50.00, level 1 81 days ago
+    # C2 is 30 days overdue, but level 1 went out 22 days ago and levels 1 and 2 lie 23 days apart.
+    assert "C2" not in proposals
+    later = sent.assign(SentAt=sent["SentAt"].where(sent["CustomerID"] != "C2", pd.Timestamp("2026-06-07")))
+    proposals, _ = propose(sent=later)
+    assert proposals["C2"] == ("proposed", 2)
+    early, _ = propose(as_of=datetime.date(2026, 6, 29), sent=later)
+    assert "C2" not in early  # 29 days overdue: level 1 already sent, level 2 not yet
 
 
 def test_never_the_same_level_twice_and_a_failed_letter_does_not_count():

@@ -93,6 +93,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "日费率“{value}”无效：{reason}。请填写如 0.001（即每日万分之十）或 0.1% 的费率。",
         "The daily rate '{value}' is not usable: {reason}. Enter a rate such as 0.001 (0.1 % a day).",
     ),
+    "letter_template_missing": (
+        "找不到模板“{value}”（{kind}）的 Word 文件。请在“模板”表中为它登记文件，并把文件放在工作簿旁或 templates 文件夹中。",
+        "No Word file for template '{value}' ({kind}). Register its file in Templates and put the file beside the "
+        "workbook or in the templates folder.",
+    ),
+    "letter_field_missing": (
+        "模板 {template} 用到了字段“{value}”，但数据中没有它；本批函件一封也没有生成。请改正模板中的字段名后重新运行。",
+        "Template {template} uses the field '{value}', which the data does not have; no letter of this batch was "
+        "written. Correct the field name in the template and run again.",
+    ),
+    "mail_not_sent": (
+        "有 {count} 封邮件没有发出：{error}。函件记录中标为“未发出”，邮件草稿已保存，可稍后重发。",
+        "{count} e-mails were not sent: {error}. They are marked 'not sent' in Letters; the drafts are saved for "
+        "a later try.",
+    ),
+    "no_libreoffice": (
+        "未安装 LibreOffice，函件只生成了 Word 文件，没有 PDF。",
+        "LibreOffice is not installed: the letters are Word files only, without PDFs.",
+    ),
+    "pdf_not_made": (
+        "有 {count} 封函件没有转成 PDF：{error}",
+        "{count} letters were not converted to PDF: {error}",
+    ),
     "kpi_unknown_target": (
         "绩效目标中的指标代码“{value}”不存在，这一行未使用。可用的代码见“使用说明”的指标公式一节。",
         "The KPI code '{value}' in Targets does not exist; the row is not used. The codes are listed with "

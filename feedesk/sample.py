@@ -1369,6 +1369,7 @@ class _Generator:
             ("statement", "letter", "docx", None, None, "客户对账单", "Customer statement"),
             ("statement_mail", "email", "html", "您的对账单", "Your statement", "对账单邮件", "Statement by e-mail"),
             ("price_change", "letter", "docx", None, None, "调价通知", "Price change notice"),
+            ("complaint_reply", "letter", "docx", None, None, "投诉答复", "Complaint reply"),
         )
         rows = []
         for key, kind, ext, subject_zh, subject_en, note_zh, note_en in specs:

@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--period", metavar="YYYY-MM", help="kpi: the period to score (default: the settings' period)")
     run.add_argument("--from", dest="from_period", metavar="YYYY-MM",
                      help="kpi: score every period from this one up to the period, filling the history")
+    run.add_argument("--kind", choices=("dunning", "statement"),
+                     help="letters: dunning letters (default) or statements of account")
 
     demo = commands.add_parser("demo", help="a workbook filled with sample data, every job run on it",
                                description="Write DIR/FeeDesk.xlsm filled with sample data and run every job.")
@@ -76,8 +78,8 @@ def _new(args) -> int:
 
 
 def _run(args) -> int:
-    params = {key: value for key, value in (("period", args.period), ("from_period", args.from_period))
-              if value}
+    params = {key: value for key, value in (("period", args.period), ("from_period", args.from_period),
+                                            ("kind", args.kind)) if value}
     report = runner.run_file(args.job, args.book, progress=progress.Bar(), params=params)
     print_report(report, args.limit)
     code = exit_code(report)

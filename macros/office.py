@@ -26,6 +26,11 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def profile_uri(folder: str) -> str:
+    """A private LibreOffice profile in `folder` (forcing recalculation on load), as a URI."""
+    return _profile(pathlib.Path(folder))
+
+
 def _profile(folder: pathlib.Path) -> str:
     user = folder / "profile" / "user"
     user.mkdir(parents=True, exist_ok=True)

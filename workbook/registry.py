@@ -335,6 +335,37 @@ JOBS: tuple[Job, ...] = (
         writes=("KPI", "KPIHistory", "CustomerAnalysis"),
         prints="Scorecard",
     ),
+    Job(
+        key="letters",
+        sub="Letters",
+        entry="macros.jobs.letters:run",
+        zh="生成函件",
+        en="Letters",
+        about_zh="按“催缴清单”中建议催缴的客户生成函件（或用命令行 --kind statement 为有欠费的客户生成对账单）："
+                 "每封一个 Word 文件，另有一个合并文件便于打印，安装了 LibreOffice 时同时生成 PDF；"
+                 "邮件方式的生成邮件草稿（附 PDF），设置“发送邮件”为“是”时通过邮件服务器发送；短信和电话方式生成清单。"
+                 "每封函件记入“函件”，催缴作业据此升级。",
+        about_en="Makes the letters for the customers Dunning proposes (or, with --kind statement on the command line, "
+                 "a statement for every customer with a balance): a Word file each, one combined file for printing, "
+                 "PDFs when LibreOffice is installed; mail drafts with the PDF for the e-mail channel, sent through "
+                 "the mail server when 'Send e-mail' is yes; lists for SMS and phone. Every letter is logged in "
+                 "Letters, which the dunning job escalates from.",
+        steps_zh=(
+            "先运行“账龄分析”和“催缴”。",
+            "在“模板”表中确认各模板的文件；可在 Word 中修改模板文字，字段用 {{ }} 标出，不要改字段名。",
+            "在控制台设置函件文件夹、发件人和邮件服务器；“发送邮件”为“否”时只生成草稿。",
+            "点“生成函件”。文件保存在函件文件夹中按日期命名的子文件夹；结果记入“函件”。",
+        ),
+        steps_en=(
+            "Run Aging and Dunning first.",
+            "Check the template files in Templates; edit their wording in Word, keeping the {{ }} field names.",
+            "Set the letters folder, sender and mail server on the Control sheet; with 'Send e-mail' no, only "
+            "drafts are written.",
+            "Click 'Letters'. Files go to a dated folder inside the letters folder; Letters logs each one.",
+        ),
+        reads=("Settings", "Customers", "Dunning", "Aging", "Bills", "Allocations", "Templates", "Letters"),
+        writes=("Letters",),
+    ),
 )
 
 JOBS_BY_KEY = {job.key: job for job in JOBS}

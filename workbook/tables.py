@@ -489,7 +489,7 @@ def _setting_value(spec: layout.Setting, value):
         code = layout.choice_by_text(spec.choices).get(text.lower())
         if code is None:
             raise ValueError(" / ".join(c.label("zh") + "=" + c.code for c in spec.choices))
-        return code
+        return code == "yes" if spec.kind is Kind.BOOL else code
     if spec.kind is Kind.DATE:
         return dates.parse_date_text(text)
     if spec.kind is Kind.PERIOD:

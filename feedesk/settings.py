@@ -31,6 +31,12 @@ class Settings:
     match_passes: str = ""  # blank: every pass in the default order
     stale_days: int = 30
     gl_account: str = "1122"
+    letters_folder: str = ""
+    send_mail: bool = False
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    mail_from: str = ""
 
     @property
     def lang(self) -> str:
@@ -60,6 +66,12 @@ FIELDS = {
     "MatchPasses": "match_passes",
     "StaleDays": "stale_days",
     "GLAccount": "gl_account",
+    "LettersFolder": "letters_folder",
+    "SendMail": "send_mail",
+    "SmtpHost": "smtp_host",
+    "SmtpPort": "smtp_port",
+    "SmtpUser": "smtp_user",
+    "MailFrom": "mail_from",
 }
 
 

@@ -183,3 +183,22 @@ def test_statements_for_customers_with_a_balance(book, tmp_path):
     assert set(log["CustomerID"]) == set(balances.loc[balances["Balance"] > 0, "CustomerID"])
     text = office.pdf_text(pathlib.Path(log["File"].iloc[0]))
     assert "对账单" in text
+
+
+def test_price_change_notices_for_the_customers_impact_lists(book, tmp_path):
+    assert runner.run_file("tariff_impact", str(book)).status == "ok"
+    (impact,) = read(book, "Impact")
+    notices = impact[impact["Scope"] == "notice"]
+    assert len(notices) > 0
+    set_settings(book, {"LettersFolder": str(tmp_path / "out")})
+    report = runner.run_file("letters", str(book), params={"kind": "price_change"})
+    assert report.status == "ok", report.problems
+    (log,) = read(book, "Letters")
+    assert set(log["CustomerID"]) == set(notices["Segment"])
+    first = notices.iloc[0]
+    pdf = pathlib.Path(log.loc[log["CustomerID"] == first["Segment"], "File"].iloc[0])
+    text = office.pdf_text(pdf).replace(" ", "")
+    assert "调价" in text
+    from feedesk import money
+
+    assert money.format_yuan(int(first["ProposedAmount"]) - int(first["CurrentAmount"])).lstrip("¥") in text

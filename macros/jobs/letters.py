@@ -50,6 +50,8 @@ def run(book) -> runner.Report:
     aging = book.read("Aging")
     bill_table = book.read("Bills")
     allocations = book.read("Allocations") if kind == "statement" else None
+    impact = book.read("Impact") if kind == "price_change" else None
+    tariff_rows = book.read("Tariffs") if kind == "price_change" else None
     templates = book.read("Templates")
     log = book.read("Letters")
     found = list(book.read_problems) + runner.require_settings(book, "AsOfDate")
@@ -60,8 +62,12 @@ def run(book) -> runner.Report:
     out_dir = os.path.join(settings.letters_folder or os.path.join(folder, "函件" if lang == "zh" else "letters"),
                            as_of.isoformat())
     info = customers.drop_duplicates("CustomerID").set_index("CustomerID")
+    price_extra = None
     if kind == "statement":
         rows = _statement_rows(aging)
+    elif kind == "price_change":
+        rows = impact[impact["Scope"] == "notice"].rename(columns={"Segment": "CustomerID"})
+        price_extra = _price_extra(tariff_rows, as_of)
     else:
         rows = dunning[dunning["Status"] == "proposed"]
     company = {"name": settings.company_name, "address": settings.company_address, "phone": settings.contact_phone,
@@ -74,7 +80,7 @@ def run(book) -> runner.Report:
         name = _text(customer["Name"]) if customer is not None else _text(getattr(row, "Name", ""))
         level = int(row.Level) if kind == "dunning" and pd.notna(row.Level) else None
         channel = row.Channel if kind == "dunning" else "letter"
-        key = (row.Template if kind == "dunning" else "statement") or ""
+        key = (row.Template if kind == "dunning" else kind) or ""
         letter_id = f"L{as_of:%Y%m%d}-{cid}-{kind}{level or ''}"
         recipient = _text(customer["Email"]) if customer is not None and "Email" in customer else ""
         if channel in ("sms", "phone"):
@@ -91,6 +97,9 @@ def run(book) -> runner.Report:
             continue
         bills = _bills_of(aging, cid, bill_table)
         extra = _statement_extra(cid, aging, allocations, as_of, lang) if kind == "statement" else None
+        if kind == "price_change":
+            extra = {**price_extra, "estimate": {"CurrentAmount": int(row.CurrentAmount),
+                                                 "ProposedAmount": int(row.ProposedAmount)}}
         context = letters.letter_context(
             {"id": cid, "name": name, "address": _text(customer["Address"]) if customer is not None else "",
              "phone": _text(customer["Phone"]) if customer is not None else "", "email": recipient},
@@ -209,6 +218,23 @@ def _statement_extra(customer: str, aging: pd.DataFrame, allocations: pd.DataFra
     start = (since.date()).isoformat()
     return {"period": f"{start} 至 {as_of.isoformat()}" if lang == "zh" else f"{start} to {as_of.isoformat()}",
             "payments": payments, "aging": [(bucket, int(amount)) for bucket, amount in buckets.items()]}
+
+
+def _price_extra(tariffs: pd.DataFrame, as_of) -> dict:
+    """The price lines of the proposed tariff next to the prices in force, and when it applies."""
+    proposed = tariffs[tariffs["Proposed"].fillna(False).astype(bool)
+                       | (tariffs["EffectiveFrom"] > pd.Timestamp(as_of))]
+    current = tariffs[~tariffs.index.isin(proposed.index) & (tariffs["EffectiveFrom"] <= pd.Timestamp(as_of))]
+    current = current.sort_values("EffectiveFrom").drop_duplicates(["TariffCode", "Component", "Tier"], keep="last")
+    lines = []
+    for row in proposed.itertuples(index=False):
+        same = current[(current["TariffCode"] == row.TariffCode) & (current["Tier"] == row.Tier)
+                       & (current["Component"].fillna("") == (row.Component if isinstance(row.Component, str) else ""))]
+        if len(same) and pd.notna(row.UnitPrice) and pd.notna(same["UnitPrice"].iloc[0]):
+            lines.append({"FeeItem": row.FeeItem, "Tier": int(row.Tier), "Unit": _text(row.Unit),
+                          "CurrentPrice": float(same["UnitPrice"].iloc[0]), "ProposedPrice": float(row.UnitPrice)})
+    start = proposed["EffectiveFrom"].min()
+    return {"price_lines": lines, "effective_date": start.date() if pd.notna(start) else as_of}
 
 
 def _statement_rows(aging: pd.DataFrame) -> pd.DataFrame:

@@ -272,6 +272,12 @@ def _yuan(fen) -> str:
     return money.format_yuan(int(fen))
 
 
+def _yuan_many(fen: np.ndarray) -> np.ndarray:
+    """money.format_yuan over an array of fen (¥1,234.56; -¥5.00)."""
+    return np.array([("-¥" if v < 0 else "¥") + f"{abs(v) // 100:,}.{abs(v) % 100:02d}" for v in fen.tolist()],
+                    dtype=object)
+
+
 # ---------------------------------------------------------------------------------------------
 # Step 1: channels against the bank
 # ---------------------------------------------------------------------------------------------
@@ -642,6 +648,17 @@ class _State:
         d = self.date[receipt]
         return (self.bill_date[bill] <= d + 7) & (d <= self.due_date[bill] + self.options.window_days)
 
+    def customer_how_many(self, receipts: np.ndarray) -> np.ndarray:
+        """`customer_how` for many receipts at once."""
+        written = self.how[receipts].astype(object)
+        code = self.how_column[receipts]
+        customers = self.customer_ids[np.maximum(self.customer[receipts], 0)] if len(self.customer_ids) else \
+            np.full(len(receipts), "", dtype=object)
+        column = _say_many("how_column", self.lang, customer=customers)
+        text = _say_many("how_text", self.lang, customer=customers)
+        built = np.where(code == 1, column, np.where(code == 2, text, ""))
+        return np.where(written != "", written, built).astype(object)
+
     def customer_how(self, receipt: int) -> str:
         if self.how[receipt] or not self.how_column[receipt]:
             return self.how[receipt] or ""
@@ -779,31 +796,34 @@ def pass_reference(state: _State) -> None:
     has_customer = customer >= 0
     state.customer[todo[has_customer]] = customer[has_customer]
     state.how_column[todo[has_customer]] = np.where(how_column[has_customer], 1, 2)
-    # Bill candidates in order: column (rank 0), text tokens (rank 1..).
-    cand = pd.DataFrame({
-        "k": np.concatenate([np.arange(len(todo)), receipt_of_token]),
-        "rank": np.concatenate([np.zeros(len(todo), np.int64),
-                                1 + np.arange(len(text_tokens)) - np.repeat(np.cumsum(lengths) - lengths, lengths)]),
-        "bill": np.concatenate([column_b, token_bill]),
-        "where": np.concatenate([np.full(len(todo), "column", object), np.full(len(text_tokens), "text", object)]),
-    })
-    cand = cand[cand["bill"] >= 0].sort_values(["k", "rank"], kind="stable").drop_duplicates(["k", "bill"])
-    if state.forbidden and len(cand):
-        keep = [state.allowed(int(todo[k]), state.bill_ids[b]) for k, b in zip(cand["k"].tolist(),
-                                                                                cand["bill"].tolist())]
-        cand = cand[np.array(keep, dtype=bool)]
-    if not len(cand):
+    # Bill candidates in order: column (rank 0), text tokens (rank 1..); each bill once per receipt.
+    k_all = np.concatenate([np.arange(len(todo)), receipt_of_token])
+    rank_all = np.concatenate([np.zeros(len(todo), np.int64),
+                               1 + np.arange(len(text_tokens)) - np.repeat(np.cumsum(lengths) - lengths, lengths)])
+    bill_all = np.concatenate([column_b, token_bill])
+    from_column = np.concatenate([np.ones(len(todo), bool), np.zeros(len(text_tokens), bool)])
+    found_bill = bill_all >= 0
+    k_all, rank_all, bill_all, from_column = (x[found_bill] for x in (k_all, rank_all, bill_all, from_column))
+    order = np.lexsort((rank_all, k_all))
+    k_all, bill_all, from_column = k_all[order], bill_all[order], from_column[order]
+    _, first = np.unique(k_all * np.int64(len(state.bill_ids) + 1) + bill_all, return_index=True)
+    first.sort()
+    k_all, bill_all, from_column = k_all[first], bill_all[first], from_column[first]
+    if state.forbidden and len(k_all):
+        keep = np.array([state.allowed(int(todo[k]), state.bill_ids[b]) for k, b in zip(k_all.tolist(),
+                                                                                       bill_all.tolist())], dtype=bool)
+        k_all, bill_all, from_column = k_all[keep], bill_all[keep], from_column[keep]
+    if not len(k_all):
         return
-    per = cand.groupby("k")["bill"].transform("size").to_numpy()
-    single = cand[per == 1]
+    per = np.bincount(k_all, minlength=len(todo))[k_all]
     # One bill named: the common case, all at once.
-    k = single["k"].to_numpy(np.int64)
-    bill = single["bill"].to_numpy(np.int64)
+    k = k_all[per == 1]
+    bill = bill_all[per == 1]
     receipt = todo[k]
     owner = state.bill_customer[bill]
     mismatch = (customer[k] >= 0) & (customer[k] != owner)
     wheres = {w: _say(f"where_{w}", lang) for w in ("column", "text")}
-    where_text = np.where(single["where"].to_numpy(object) == "column", wheres["column"], wheres["text"])
+    where_text = np.where(from_column[per == 1], wheres["column"], wheres["text"])
     reasons = _say_many("reference", lang, bill=state.bill_ids[bill], where=where_text.astype(object))
     for at in np.flatnonzero(mismatch).tolist():
         reasons[at] += ("；" if lang == "zh" else "; ") + _say(
@@ -813,16 +833,15 @@ def pass_reference(state: _State) -> None:
     state.add_many(receipt, bill, owner, amount, "reference", np.where(mismatch, 0.6, 1.0),
                    np.where(mismatch, SUGGESTED, AUTO), reasons)
     ok = ~mismatch
-    taken = np.zeros(len(state.remaining), dtype=np.int64)
-    np.add.at(taken, bill[ok], amount[ok])
-    state.remaining = np.maximum(state.remaining - taken, 0)
+    taken = np.bincount(bill[ok], weights=amount[ok].astype(np.float64), minlength=len(state.remaining))
+    state.remaining = np.maximum(state.remaining - taken.astype(np.int64), 0)
     state.customer[receipt[ok]] = owner[ok]
     state.resolved[receipt] = True
     # Several bills named: split in the order named (each gets its open amount, the last the rest).
-    several = cand[per > 1]
+    several = per > 1
     grouped: dict[int, list[tuple[int, str]]] = {}
-    for k_, b, where in zip(several["k"].tolist(), several["bill"].tolist(), several["where"].tolist()):
-        grouped.setdefault(k_, []).append((b, where))
+    for k_, b, column in zip(k_all[several].tolist(), bill_all[several].tolist(), from_column[several].tolist()):
+        grouped.setdefault(k_, []).append((b, "column" if column else "text"))
     for k_, bills in grouped.items():
         i = int(todo[k_])
         owners = {int(state.bill_customer[b]) for b, _ in bills}
@@ -882,25 +901,37 @@ def pass_address(state: _State) -> None:
 
 def _match_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> list[tuple[int, int]]:
     """Pair receipts with their customer's open bills whose open amount is the receipt's (within
-    `tolerance`), each bill once, receipts oldest first, bills oldest first."""
+    `tolerance`), each bill once, receipts oldest first, bills oldest first.
+
+    Candidates come from binary search on (customer, open amount) keys, not a join: each receipt
+    looks at the few bills of its customer with that amount."""
     if not len(receipts):
         return []
-    wants = pd.DataFrame({"receipt": receipts, "customer": state.customer[receipts],
-                          "amount": state.amount[receipts]})
-    open_bills = np.flatnonzero((state.remaining > 0) & np.isin(state.bill_customer, wants["customer"].to_numpy()))
-    have = pd.DataFrame({"bill": open_bills, "customer": state.bill_customer[open_bills],
-                         "open": state.remaining[open_bills]})
-    pairs = wants.merge(have, on="customer")
-    pairs = pairs[(pairs["open"] - pairs["amount"]).abs() <= tolerance]
-    if not len(pairs):
+    open_bills = np.flatnonzero((state.remaining > 0) & np.isin(state.bill_customer, state.customer[receipts]))
+    if not len(open_bills):
         return []
-    receipt = pairs["receipt"].to_numpy()
-    bill = pairs["bill"].to_numpy()
+    shift = np.int64(1) << 40
+    keys = state.bill_customer[open_bills] * shift + state.remaining[open_bills]
+    order = np.argsort(keys, kind="stable")  # bills keep their oldest-first order within a key
+    keys, bills = keys[order], open_bills[order]
+    wanted = state.customer[receipts] * shift + state.amount[receipts]
+    lo = np.searchsorted(keys, wanted - tolerance, side="left")
+    hi = np.searchsorted(keys, wanted + tolerance, side="right")
+    count = hi - lo
+    if not count.sum():
+        return []
+    receipt = np.repeat(receipts, count)
+    at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
+    bill = bills[at]
     ok = state.window_ok(receipt, bill)
     if state.forbidden:
         ok &= np.array([state.allowed(r, state.bill_ids[b]) for r, b in zip(receipt.tolist(), bill.tolist())],
                        dtype=bool)
-    pairs = pairs[ok].assign(exact=lambda f: (f["open"] != f["amount"]).astype(int))
+    receipt, bill = receipt[ok], bill[ok]
+    if not len(receipt):
+        return []
+    inexact = (state.remaining[bill] != state.amount[receipt]).astype(np.int64)
+    pairs = pd.DataFrame({"receipt": receipt, "exact": inexact, "bill": bill})
     pairs = pairs.sort_values(["receipt", "exact", "bill"], kind="stable")
     return _one_to_one(pairs, "receipt", "bill")
 
@@ -908,18 +939,24 @@ def _match_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> lis
 def pass_customer_amount(state: _State, tolerance: int = 0, rule: str = "customer_amount") -> None:
     """Known customer, an open bill of exactly the amount (the oldest if several)."""
     todo = np.flatnonzero(~state.resolved & (state.customer >= 0) & (state.amount > 0))
-    for i, b in _match_by_amount(state, todo, tolerance):
-        open_amount = int(state.remaining[b])
-        if rule == "tolerance":
-            reason = _say("tolerance", state.lang, how=state.customer_how(i), bill=state.bill_ids[b],
-                          difference=_yuan(int(state.amount[i]) - open_amount),
-                          tolerance=_yuan(state.options.tolerance))
-        else:
-            reason = _say("customer_amount", state.lang, how=state.customer_how(i), amount=_yuan(state.amount[i]),
-                          period=state.period_of(b))
-        state.add(i, b, int(state.bill_customer[b]), int(state.amount[i]), rule, 0.95, AUTO, reason)
-        state.remaining[b] = max(0, open_amount - int(state.amount[i]))
-        state.resolved[i] = True
+    pairs = _match_by_amount(state, todo, tolerance)
+    if not pairs:
+        return
+    receipt = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+    bill = np.fromiter((b for _, b in pairs), dtype=np.int64, count=len(pairs))
+    amount = state.amount[receipt]
+    open_amount = state.remaining[bill]
+    how = state.customer_how_many(receipt)
+    if rule == "tolerance":
+        reasons = _say_many("tolerance", state.lang, how=how, bill=state.bill_ids[bill],
+                            difference=_yuan_many(amount - open_amount),
+                            tolerance=_yuan(state.options.tolerance))
+    else:
+        reasons = _say_many("customer_amount", state.lang, how=how, amount=_yuan_many(amount),
+                            period=state.bill_period[bill].astype(object))
+    state.add_many(receipt, bill, state.bill_customer[bill], amount, rule, 0.95, AUTO, reasons)
+    state.remaining[bill] = np.maximum(open_amount - amount, 0)  # each bill once in `pairs`
+    state.resolved[receipt] = True
 
 
 def pass_tolerance(state: _State) -> None:
@@ -946,10 +983,14 @@ def pass_bill_subset(state: _State) -> None:
             ", ".join(state.bill_ids[b] for b in found)
         reason = _say("bill_subset", state.lang, how=state.customer_how(i), amount=_yuan(want), count=len(found),
                       bills=bills_text)
-        left = want
-        for k, b in enumerate(found):
-            piece = left if k == len(found) - 1 else int(state.remaining[b])
+        pieces, left = [], want
+        for k, b in enumerate(found):  # each bill its open amount, the last what is left
+            piece = left if k == len(found) - 1 else min(left, int(state.remaining[b]))
+            pieces.append(piece)
             left -= piece
+        if min(pieces) <= 0:  # within the tolerance but one bill alone takes it all: not this subset
+            continue
+        for b, piece in zip(found, pieces):
             state.add(i, b, c, piece, "bill_subset", 0.9, AUTO, reason)
             state.remaining[b] = max(0, int(state.remaining[b]) - piece)
         state.resolved[i] = True

@@ -86,16 +86,19 @@ find first.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import decimal
 import io
 import os
 import pathlib
 import re
+import struct
 import tempfile
 import threading
 import unicodedata
 import zipfile
+import zlib
 from decimal import Decimal
 
 import jinja2
@@ -651,16 +654,39 @@ def render_docx(template_path, context: dict) -> bytes:
     """A Word letter from a docxtpl template, as the bytes of a .docx file.
 
     Values are XML-escaped (autoescape), so text prints as typed. `company.logo`, when given as
-    an image path (or bytes / a file object), becomes an inline image 25 mm wide."""
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.shared import Mm
-    from docxtpl import DocxTemplate, InlineImage
+    an image path (or bytes / a file object), becomes an inline image 25 mm wide.
 
+    Fast path: each template is prepared once (per path, re-read when its file changes) by
+    docxtpl's own pre-processing, its tagged parts compiled in the sandbox; a letter then renders
+    only those parts and copies every other part of the template's zip as it is stored. A letter
+    with a logo (an InlineImage) or a template the fast path does not cover (tags in the document
+    properties, footnotes in several sections ...) is rendered by docxtpl as a whole."""
+    return b"".join(_docx_chunks(template_path, context))
+
+
+def _docx_chunks(template_path, context: dict) -> list[bytes]:
+    """render_docx's file as pieces to be written one after the other (a batch keeps thousands of
+    letters in memory: the parts copied from the template are then shared, not copied)."""
     name = _name(template_path)
     context = _clean(dict(context))
     if not os.path.isfile(template_path):
         raise LetterError(f"找不到模板文件 {template_path}", f"template file not found: {template_path}",
                           template=name)
+    fast = None if _needs_docxtpl(context) else _fast_template(template_path)
+    if fast is None:
+        return [_render_docx_docxtpl(template_path, name, context)]
+    try:
+        return fast.render(context)
+    except Exception as error:  # jinja and lxml errors become one LetterError, as docxtpl's do
+        raise _template_error(error, name, context) from error
+
+
+def _render_docx_docxtpl(template_path, name: str, context: dict) -> bytes:
+    """The whole letter by docxtpl: the fallback for what the fast path does not do."""
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
     try:
         template = DocxTemplate(os.fspath(template_path))
         template.init_docx()
@@ -688,6 +714,324 @@ def render_docx(template_path, context: dict) -> bytes:
     return buffer.getvalue()
 
 
+# ---------------------------------------------------------------------------
+# The fast path: docxtpl's work per template done once
+# ---------------------------------------------------------------------------
+
+
+def _needs_docxtpl(value, depth: int = 0) -> bool:
+    """Whether the letter needs docxtpl itself: a logo (an InlineImage, tied to docxtpl's document
+    object), or any value that writes its own XML other than RichText and Listing (a Subdoc ...)."""
+    if depth == 0:
+        company = value.get("company")
+        if isinstance(company, dict) and not _is_blank(company.get("logo")):
+            return True
+    if isinstance(value, dict):
+        return any(_needs_docxtpl(item, depth + 1) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_needs_docxtpl(item, depth + 1) for item in value)
+    if isinstance(value, (str, int, float, type(None))):
+        return False
+    if hasattr(value, "__html__"):
+        return not isinstance(value, _markup_types())
+    return False
+
+
+def _markup_types() -> tuple:
+    """Values that write their own XML without docxtpl's document: RichText, Listing, Markup."""
+    import markupsafe
+    from docxtpl import Listing, RichText
+    from docxtpl.richtext import RichTextParagraph
+
+    return markupsafe.Markup, RichText, RichTextParagraph, Listing
+
+
+_FAST_LIMIT = 32  # templates kept prepared
+_fast_cache: dict[str, tuple[tuple, "_FastTemplate | None"]] = {}
+_fast_lock = threading.Lock()
+
+
+def _fast_template(template_path) -> "_FastTemplate | None":
+    """The prepared template for this path, prepared again when the file changed (modification
+    or status-change time, size or inode); None when the fast path cannot render it (docxtpl then does, and raises
+    what it raises for a template that is not a valid .docx)."""
+    path = os.path.abspath(os.fspath(template_path))
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    key = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+    cached = _fast_cache.get(path)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    try:
+        prepared = _FastTemplate(path)
+    except Exception:  # anything unexpected: docxtpl renders this template as before
+        prepared = None
+    with _fast_lock:
+        _fast_cache.pop(path, None)
+        while len(_fast_cache) >= _FAST_LIMIT:
+            _fast_cache.pop(next(iter(_fast_cache)))
+        _fast_cache[path] = (key, prepared)
+    return prepared
+
+
+class _Unsupported(Exception):
+    """A template the fast path leaves to docxtpl."""
+
+
+_NEW_PARAGRAPH = re.compile(r"<w:p([ >])")
+_MARKED_PARAGRAPH = re.compile(r"\n<w:p([ >])")
+_JINJA_SYNTAX = ("{{", "{%", "{#")
+_LISTING_CHARS = ("\t", "\a", "\n", "\f")
+_ZIP_LOCAL = struct.Struct("<4s5H3L2H")
+_ZIP_CENTRAL = struct.Struct("<4s6H3L5HLL")
+_ZIP_END = struct.Struct("<4s4H2LH")
+
+
+class _Part:
+    """One part docxtpl renders (the document body, a header, a footer, footnotes): its patched
+    XML compiled in the sandbox, exactly as docxtpl's render_xml_part would compile it."""
+
+    def __init__(self, source_xml: str):
+        from docxtpl import DocxTemplate
+
+        source = _NEW_PARAGRAPH.sub(r"\n<w:p\1", DocxTemplate.patch_xml(None, source_xml))
+        self.source = source
+        self.static = not any(mark in source for mark in _JINJA_SYNTAX)
+        self.template = _DOCX_ENV.from_string(source)
+
+    def render(self, context: dict) -> str:
+        """docxtpl's render_xml_part: render, take the paragraph marks out, resolve listings."""
+        from docxtpl import DocxTemplate
+
+        try:
+            xml = self.template.render(context)
+        except jinja2.TemplateError as error:
+            if getattr(error, "lineno", None) is not None:
+                line = max(error.lineno - 4, 0)
+                error.docx_context = [re.sub(r"<[^>]+>", "", text)
+                                      for text in self.source.splitlines()[line:line + 7]]
+            raise
+        xml = _MARKED_PARAGRAPH.sub(r"<w:p\1", xml)
+        if "{_" in xml or "_}" in xml:
+            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if any(char in xml for char in _LISTING_CHARS):
+            xml = DocxTemplate.resolve_listing(None, xml)
+        return xml
+
+
+class _Entry:
+    """A zip entry of the letter: the template's compressed bytes, or a part rendered per letter."""
+
+    __slots__ = ("name", "flags", "method", "time", "date", "crc", "size", "usize", "data", "part")
+
+    def __init__(self, name: bytes, flags: int, method: int, time: int, date: int):
+        self.name, self.flags, self.method, self.time, self.date = name, flags, method, time, date
+        self.crc = self.size = self.usize = 0
+        self.data: bytes = b""
+        self.part: str | None = None  # the rendered part's key
+
+    def set_data(self, raw: bytes, method: int, crc: int, usize: int) -> None:
+        self.data, self.method, self.crc, self.size, self.usize = raw, method, crc, len(raw), usize
+
+
+_DOC_PR: list = []
+
+
+def _doc_pr_ids():
+    """docxtpl's fix_docpr_ids query ('//wp:docPr'), compiled once."""
+    if not _DOC_PR:
+        from docx.oxml.ns import nsmap
+        from lxml import etree
+
+        _DOC_PR.append(etree.XPath("//wp:docPr", namespaces=nsmap))
+    return _DOC_PR[0]
+
+
+def _deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+class _FastTemplate:
+    """A .docx template prepared once: what docxtpl's DocxTemplate.render would do for it, split
+    into the per-template work (done here) and the per-letter work (`render`).
+
+    Per letter, exactly as docxtpl: the body's compiled XML is rendered, its tables fixed
+    (`fix_tables`, which parses it), the drawing ids renumbered from 1001, and put into the
+    document element, which is serialized as python-docx saves it; each header and footer with
+    tags is rendered, parsed and serialized the same way; footnotes are rendered as text. Parts
+    without tags are rendered once, here. Every other zip entry is copied as stored."""
+
+    def __init__(self, path: str):
+        from docx import Document
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+        from docx.opc.oxml import parse_xml as opc_parse_xml
+        from docx.opc.oxml import serialize_part_xml
+        from docxtpl import DocxTemplate
+
+        self._lock = threading.Lock()
+        with open(path, "rb") as stream:
+            data = stream.read()
+        document = Document(io.BytesIO(data))
+        package = document.part.package
+        try:
+            core = package.part_related_by(RT.CORE_PROPERTIES)
+        except KeyError:
+            raise _Unsupported("no core properties: docxtpl would add a default part") from None
+        properties = core.core_properties
+        for prop in ("author", "comments", "identifier", "language", "subject", "title"):
+            text = getattr(properties, prop) or ""
+            if any(char in text for char in "{}\r\n") or len(text) > 255:
+                raise _Unsupported(f"the document property {prop} would be rendered")
+
+        self._parts: dict[str, _Part] = {}
+        self._static: dict[str, bytes] = {}  # part key -> its rendered bytes, when it has no tags
+        order: list[tuple[str, str]] = []  # (key, kind) in docxtpl's rendering order
+
+        # The body (docxtpl's get_xml), then headers, then footers (get_headers_footers), then footnotes
+        root = document.element
+        self._body_part = document.part.partname.membername
+        order.append((self._body_part, "body"))
+        self._parts[self._body_part] = _Part(DocxTemplate.xml_to_string(None, root.body))
+        for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
+            for rel in document.part.rels.values():
+                if rel.reltype == uri and rel.target_part.blob:
+                    member = rel.target_part.partname.membername
+                    if member in self._parts:
+                        raise _Unsupported(f"{member} is related twice")
+                    xml = DocxTemplate.xml_to_string(None, opc_parse_xml(rel.target_part.blob))
+                    if DocxTemplate.get_headers_footers_encoding(None, xml).lower().replace("-", "") != "utf8":
+                        raise _Unsupported(f"{member} is not UTF-8")
+                    self._parts[member] = _Part(xml)
+                    order.append((member, "xml"))
+        footnotes = [part for part in package.parts if part.content_type ==
+                     "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"]
+        if footnotes:
+            if len(document.sections) != 1 or len(footnotes) != 1:
+                raise _Unsupported("docxtpl renders footnotes once per section")
+            blob = footnotes[0].blob
+            member = footnotes[0].partname.membername
+            if member in self._parts:
+                raise _Unsupported(f"{member} is rendered twice")
+            self._parts[member] = _Part(blob.decode("utf-8") if isinstance(blob, bytes) else blob)
+            order.append((member, "text"))
+        self._order = order
+        self._kind = dict(order)
+
+        # The document element the rendered body goes into (python-docx's, copied: the rest of the
+        # loaded document is not kept)
+        self._root = copy.deepcopy(root)
+        self._body = self._root.body
+        self._serialize = serialize_part_xml
+        del document, package, core, properties, root
+
+        # The zip entries, each one's stored bytes as they are
+        self._entries: list[_Entry] = []
+        members = set()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if info.filename in members:
+                    raise _Unsupported(f"{info.filename} twice in the zip")
+                members.add(info.filename)
+                if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise _Unsupported(f"{info.filename}: encrypted or an unusual compression")
+                if max(info.file_size, info.compress_size, info.header_offset) >= 0xFFFFFFFF:
+                    raise _Unsupported("zip64")
+                name = info.filename.encode("ascii", "ignore")
+                flags = info.flag_bits & 0x0006  # the deflate level hint; no data descriptor
+                if name.decode("ascii") != info.filename:
+                    name, flags = info.filename.encode("utf-8"), flags | 0x800
+                year, month, day, hour, minute, second = info.date_time
+                entry = _Entry(name, flags, info.compress_type, (hour << 11) | (minute << 5) | (second // 2),
+                               (max(year, 1980) - 1980) << 9 | (month << 5) | day)
+                if info.filename in self._parts:
+                    entry.part = info.filename
+                else:
+                    header = data[info.header_offset:info.header_offset + 30]
+                    signature, *_rest, name_length, extra_length = _ZIP_LOCAL.unpack(header)
+                    if signature != b"PK\x03\x04":
+                        raise _Unsupported(f"{info.filename}: bad local header")
+                    start = info.header_offset + 30 + name_length + extra_length
+                    raw = data[start:start + info.compress_size]
+                    if len(raw) != info.compress_size:
+                        raise _Unsupported(f"{info.filename}: truncated")
+                    entry.set_data(raw, info.compress_type, info.CRC, info.file_size)
+                self._entries.append(entry)
+        missing_parts = set(self._parts) - members
+        if missing_parts:
+            raise _Unsupported(f"parts not found in the zip: {sorted(missing_parts)}")
+
+        # Parts without tags come out the same for every letter: render them now
+        for key, part in self._parts.items():
+            if part.static and key != self._body_part:
+                self._static[key] = self._finish(key, part.render({}))
+        for entry in self._entries:
+            if entry.part in self._static:
+                plain = self._static[entry.part]
+                entry.set_data(_deflate(plain), zipfile.ZIP_DEFLATED, zlib.crc32(plain), len(plain))
+                entry.flags &= ~0x0006
+                entry.part = None
+
+    def _finish(self, key: str, xml: str) -> bytes:
+        """A header's or footer's rendered XML as docxtpl saves it (parsed into a new XmlPart and
+        serialized by python-docx); footnotes as the rendered text."""
+        from docx.oxml.parser import parse_xml
+
+        if self._kind[key] == "xml":
+            return self._serialize(parse_xml(xml.encode("utf-8")))
+        return xml.encode("utf-8")
+
+    def _document(self, xml: str) -> bytes:
+        """docxtpl's fix_tables + fix_docpr_ids + map_tree, then python-docx's serialization."""
+        from docxtpl import DocxTemplate
+
+        tree = DocxTemplate.fix_tables(None, xml)
+        for number, element in enumerate(_doc_pr_ids()(tree), start=1001):
+            element.attrib["id"] = str(number)
+        with self._lock:
+            self._root.replace(self._body, tree)
+            self._body = tree
+            return self._serialize(self._root)
+
+    def render(self, context: dict) -> list[bytes]:
+        """The letter's .docx file, in pieces (joined, they are the file)."""
+        rendered: dict[str, bytes] = {}
+        for key, kind in self._order:  # docxtpl's order, so the first missing field is the same one
+            if key in self._static:
+                continue
+            xml = self._parts[key].render(context)
+            rendered[key] = self._document(xml) if kind == "body" else self._finish(key, xml)
+        return self._zip(rendered)
+
+    def _zip(self, rendered: dict[str, bytes]) -> list[bytes]:
+        """The letter's zip: the template's entries in their order, rendered parts deflated."""
+        chunks: list[bytes] = []
+        central: list[bytes] = []
+        offset = 0
+        for entry in self._entries:
+            if entry.part is None:
+                flags, method, crc, raw, usize = entry.flags, entry.method, entry.crc, entry.data, entry.usize
+            else:
+                plain = rendered[entry.part]
+                flags, method, crc, raw, usize = entry.flags & ~0x0006, zipfile.ZIP_DEFLATED, zlib.crc32(plain), \
+                    _deflate(plain), len(plain)
+            chunks.append(_ZIP_LOCAL.pack(b"PK\x03\x04", 20, flags, method, entry.time, entry.date, crc, len(raw),
+                                          usize, len(entry.name), 0))
+            chunks.append(entry.name)
+            chunks.append(raw)
+            central.append(_ZIP_CENTRAL.pack(b"PK\x01\x02", 20, 20, flags, method, entry.time, entry.date, crc,
+                                             len(raw), usize, len(entry.name), 0, 0, 0, 0, 0, offset))
+            central.append(entry.name)
+            offset += 30 + len(entry.name) + len(raw)
+        directory = b"".join(central)
+        count = len(self._entries)
+        chunks.append(directory)
+        chunks.append(_ZIP_END.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), offset, 0))
+        return chunks
+
+
 def render_text(template_path, context: dict, html: bool) -> str:
     """A mail body (html=True: values HTML-escaped) or an SMS text (html=False: as typed)."""
     name = _name(template_path)
@@ -706,14 +1050,15 @@ def render_text(template_path, context: dict, html: bool) -> str:
         raise _template_error(error, name, context) from error
 
 
-def _render_any(template_path, context: dict) -> bytes:
+def _render_any(template_path, context: dict) -> list[bytes]:
+    """The file for one batch item, in pieces."""
     suffix = pathlib.Path(template_path).suffix.lower()
     if suffix == ".docx":
-        return render_docx(template_path, context)
+        return _docx_chunks(template_path, context)
     if suffix in (".html", ".htm"):
-        return render_text(template_path, context, html=True).encode("utf-8")
+        return [render_text(template_path, context, html=True).encode("utf-8")]
     if suffix == ".txt":
-        return render_text(template_path, context, html=False).encode("utf-8")
+        return [render_text(template_path, context, html=False).encode("utf-8")]
     name = _name(template_path)
     raise LetterError(f"不支持的模板类型 {name}（应为 .docx、.html 或 .txt）",
                       f"unsupported template type {name} (expected .docx, .html or .txt)", template=name)
@@ -750,23 +1095,41 @@ def render_batch(items) -> None:
         seen[target] = index
     rendered = [_render_any(template, context) for template, context, _out in items]
 
-    staged: list[tuple[str, pathlib.Path]] = []
+    # Written by a few threads: fsync waits on the disk, not on Python, and the waits overlap.
+    staged: list[str | None] = [None] * len(items)
+
+    def stage(index: int) -> None:
+        target = targets[index]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, staged[index] = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.writelines(rendered[index])
+            stream.flush()
+            os.fsync(stream.fileno())
+
     try:
-        for target, data in zip(targets, rendered):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
-            staged.append((temporary, target))
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
+        if len(items) < 2 * _WRITERS:
+            for index in range(len(items)):
+                stage(index)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="feedesk-letters")
+            try:
+                for _done in pool.map(stage, range(len(items))):  # raises the first error
+                    pass
+            finally:  # on an error the files not begun are not written; those begun are finished
+                pool.shutdown(wait=True, cancel_futures=True)
     except BaseException:
-        for temporary, _target in staged:
-            if os.path.exists(temporary):
+        for temporary in staged:
+            if temporary is not None and os.path.exists(temporary):
                 os.unlink(temporary)
         raise
-    for temporary, target in staged:
+    for temporary, target in zip(staged, targets):
         os.replace(temporary, target)
+
+
+_WRITERS = 4  # threads writing a batch's files
 
 
 def combine_docx(paths, out_path) -> pathlib.Path:

@@ -516,3 +516,169 @@ def test_the_sandbox_blocks_python_internals(payload, tmp_path, monkeypatch):
         assert "(blocked)" in caught.value.message("en") and "已阻止" in caught.value.message("zh")
     assert not (tmp_path / "PWNED").exists() and not (tmp_path / "out").exists()
     assert not os.path.exists("PWNED")
+
+
+# ---------------------------------------------------------------------------
+# The fast path (templates prepared once, parts rendered per letter)
+# ---------------------------------------------------------------------------
+
+
+def docxtpl_render(template: pathlib.Path, ctx: dict) -> bytes:
+    """docxtpl's own render of the same context in the same kind of sandbox."""
+    from docxtpl import DocxTemplate
+
+    document = DocxTemplate(str(template))
+    document.render(ctx, jinja_env=letters.sandbox_env(), autoescape=True)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def paragraph_texts(data: bytes) -> list[str]:
+    """Every paragraph's text, body and table cells (python-docx reading the document back)."""
+    from docx import Document
+
+    document = Document(io.BytesIO(data))
+    texts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        texts += [p.text for row in table.rows for cell in row.cells for p in cell.paragraphs]
+    return texts
+
+
+@pytest.fixture
+def no_docxtpl(monkeypatch):
+    """Fail if a letter is rendered by the docxtpl fallback."""
+    def refuse(*_args):
+        raise AssertionError("rendered by the docxtpl fallback")
+
+    monkeypatch.setattr(letters, "_render_docx_docxtpl", refuse)
+
+
+@pytest.mark.parametrize("key", ["notice", "statement"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fast_path_gives_what_docxtpl_gives(key, lang, no_docxtpl):
+    template = TEMPLATES / f"{key}_{lang}.docx"
+    tricky = context(lang, name='A & B <Co> "x"', level=3)
+    tricky["customer"]["address"] = "3栋1单元502\n（转交前台）\t东门"  # a line break and a tab
+    tricky["late_fee"] = letters.money_fields(0)
+    tricky["bills"] = tricky["bills"][:2]
+    for ctx in (context(lang), tricky):
+        fast = letters.render_docx(template, ctx)
+        expected = docxtpl_render(template, ctx)
+        assert paragraph_texts(fast) == paragraph_texts(expected)
+        assert docx_xml(fast) == docx_xml(expected)  # the very same XML
+        assert docx_xml(fast, "word/footer1.xml") == docx_xml(expected, "word/footer1.xml")
+        with zipfile.ZipFile(io.BytesIO(fast)) as made, zipfile.ZipFile(template) as source:
+            assert made.testzip() is None
+            assert made.namelist() == source.namelist()
+            for name in made.namelist():  # every other part is the template's, as stored
+                if name not in ("word/document.xml", "word/footer1.xml"):
+                    assert made.read(name) == source.read(name), name
+    texts = paragraph_texts(letters.render_docx(template, tricky))
+    assert any('A & B <Co> "x"' in text for text in texts) and any("（转交前台）" in text for text in texts)
+
+
+def test_fast_path_errors_are_the_docxtpl_paths_errors(tmp_path):
+    cases = []
+    nameless = context("zh")
+    del nameless["customer"]["name"]
+    cases.append(("notice_zh.docx", nameless, "customer.name"))
+    phoneless = context("en")
+    del phoneless["company"]["phone"]
+    cases.append(("statement_en.docx", phoneless, "company.phone"))
+    billless = context("zh")
+    del billless["bills"][2]["open"]
+    cases.append(("notice_zh.docx", billless, "bills[2].open"))
+    for name, ctx, field in cases:
+        with pytest.raises(letters.LetterError) as fast:
+            letters.render_docx(TEMPLATES / name, ctx)
+        with pytest.raises(letters.LetterError) as slow:
+            letters._render_docx_docxtpl(TEMPLATES / name, name, letters._clean(dict(ctx)))
+        assert (fast.value.field, fast.value.template) == (field, name)
+        assert str(fast.value) == str(slow.value)
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("{{ customer.name }} {{ cycler.__init__.__globals__.os.system('touch PWNED') }}")
+    document.save(tmp_path / "evil.docx")
+    with pytest.raises(letters.LetterError) as caught:
+        letters.render_docx(tmp_path / "evil.docx", context("zh"))
+    assert "(blocked)" in caught.value.message("en") and caught.value.template == "evil.docx"
+    assert letters._fast_template(tmp_path / "evil.docx") is not None  # blocked on the fast path itself
+    assert not (tmp_path / "PWNED").exists() and not pathlib.Path("PWNED").exists()
+
+
+def test_a_cached_template_is_read_again_when_its_file_changes(tmp_path, no_docxtpl):
+    from docx import Document
+
+    template = tmp_path / "letter.docx"
+
+    def write(text: str, mtime_ns: int) -> None:
+        document = Document()
+        document.add_paragraph(text)
+        document.save(template)
+        os.utime(template, ns=(mtime_ns, mtime_ns))
+
+    write("Hello {{ customer.name }}", 1_700_000_000_000_000_000)
+    assert "Hello 张伟" in docx_text(letters.render_docx(template, context("zh")))
+    prepared = letters._fast_template(template)
+    assert letters._fast_template(template) is prepared  # kept while the file is unchanged
+    write("Goodbye {{ customer.name }}", 1_700_000_001_000_000_000)  # same size, a new time
+    text = docx_text(letters.render_docx(template, context("zh")))
+    assert "Goodbye 张伟" in text and "Hello" not in text
+    assert letters._fast_template(template) is not prepared
+    (tmp_path / "other.docx").write_bytes((TEMPLATES / "notice_en.docx").read_bytes())
+    os.replace(tmp_path / "other.docx", template)  # replaced by another file (an officer saving from Word)
+    assert "Dear 张伟" in docx_text(letters.render_docx(template, context("en")))
+
+
+def test_the_logo_falls_back_to_docxtpl_and_still_draws(tmp_path, monkeypatch):
+    used = []
+    real = letters._render_docx_docxtpl
+
+    def spy(*args):
+        used.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(letters, "_render_docx_docxtpl", spy)
+    logo = tiny_png(tmp_path / "logo.png")
+    with_logo = letters.render_docx(TEMPLATES / "notice_zh.docx", context("zh", logo=logo))
+    assert used == ["notice_zh.docx"]
+    assert "<w:drawing>" in docx_xml(with_logo)
+    assert [n for n in zipfile.ZipFile(io.BytesIO(with_logo)).namelist() if n.startswith("word/media/")]
+    assert "张伟" in docx_text(with_logo)
+    without = letters.render_docx(TEMPLATES / "notice_zh.docx", context("zh"))
+    assert used == ["notice_zh.docx"] and "<w:drawing>" not in docx_xml(without)  # the fast path again
+    with pytest.raises(letters.LetterError) as caught:
+        letters.render_docx(TEMPLATES / "notice_zh.docx", context("zh", logo=tmp_path / "missing.png"))
+    assert caught.value.field == "company.logo" and used == ["notice_zh.docx"] * 2
+    used.clear()
+    from docxtpl import RichText
+
+    rich = context("zh")
+    rich["customer"]["name"] = RichText("张伟", bold=True)  # RichText needs no docxtpl document: fast path
+    assert "<w:b/>" in docx_xml(letters.render_docx(TEMPLATES / "notice_zh.docx", rich))
+    assert used == []
+
+
+def test_render_batch_of_many_letters_writes_all_or_nothing(tmp_path, monkeypatch):
+    out = tmp_path / "many"
+    items = [(TEMPLATES / "notice_zh.docx", context("zh", name=f"客户{i}"), out / f"{i:02d}.docx") for i in range(20)]
+    letters.render_batch(items)
+    assert sorted(p.name for p in out.iterdir()) == [f"{i:02d}.docx" for i in range(20)]
+    assert "客户7" in docx_text((out / "07.docx").read_bytes())
+
+    again = tmp_path / "again"
+    calls = []
+    real_fsync = os.fsync
+
+    def failing_fsync(fd):
+        calls.append(fd)
+        if len(calls) == 9:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError):
+        letters.render_batch([(t, c, again / p.name) for t, c, p in items])
+    assert not again.exists() or not any(again.iterdir())  # no letter and no temporary file left

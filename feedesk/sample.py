@@ -103,7 +103,7 @@ TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "Complaints": (
         ("ComplaintID", "text"), ("CustomerID", "text"), ("OpenedDate", "date"), ("Category", "text"),
-        ("BillID", "text"), ("IsDispute", "bool"), ("Description", "text"), ("Status", "text"),
+        ("BillID", "text"), ("IsDispute", "bool"), ("Description", "text"), ("Resolution", "text"), ("Status", "text"),
         ("ResolvedDate", "date"), ("Satisfaction", "int"),
     ),
     "PeerTariffs": (
@@ -1279,6 +1279,8 @@ class _Generator:
             "ComplaintID": ids, "CustomerID": self.customer_ids[customer], "OpenedDate": opened,
             "Category": np.array(codes, dtype=object)[category], "BillID": bill_ids,
             "IsDispute": dispute, "Description": _objects(texts),
+            "Resolution": np.where(resolved, "经核实已处理，详见答复" if self.zh else "Checked and settled; see the reply",
+                                   None).astype(object),
             "Status": np.where(resolved, "resolved", "open").astype(object),
             "ResolvedDate": np.where(resolved, resolved_on, np.datetime64("NaT")),
             "Satisfaction": _ints(satisfaction, ~resolved),

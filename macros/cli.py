@@ -38,8 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--period", metavar="YYYY-MM", help="kpi: the period to score (default: the settings' period)")
     run.add_argument("--from", dest="from_period", metavar="YYYY-MM",
                      help="kpi: score every period from this one up to the period, filling the history")
-    run.add_argument("--kind", choices=("dunning", "statement", "price_change"),
-                     help="letters: dunning letters (default), statements of account or price-change notices")
+    run.add_argument("--kind", choices=("dunning", "statement", "price_change", "complaint_reply"),
+                     help="letters: dunning letters (default), statements of account, price-change notices or "
+                          "replies to the complaints resolved in the last 30 days")
 
     demo = commands.add_parser("demo", help="a workbook filled with sample data, every job run on it",
                                description="Write DIR/FeeDesk.xlsm filled with sample data and run every job.")

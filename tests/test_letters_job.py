@@ -202,3 +202,21 @@ def test_price_change_notices_for_the_customers_impact_lists(book, tmp_path):
     from feedesk import money
 
     assert money.format_yuan(int(first["ProposedAmount"]) - int(first["CurrentAmount"])).lstrip("¥") in text
+
+
+def test_replies_to_the_complaints_resolved_in_the_last_month(book, tmp_path, sample_data):
+    from tests.test_validate import edit
+
+    (complaints,) = read(book, "Complaints")
+    assert len(complaints) >= 1
+    row = int(complaints.index[0])
+    resolved_on = sample_data.settings["AsOfDate"] - datetime.timedelta(days=5)
+    edit(book, "Complaints", {(row, "Status"): "已解决", (row, "ResolvedDate"): resolved_on,
+                              (row, "Resolution"): "已重新抄表，多收 ¥12.30 已退回"})
+    set_settings(book, {"LettersFolder": str(tmp_path / "out")})
+    report = runner.run_file("letters", str(book), params={"kind": "complaint_reply"})
+    assert report.status == "ok", report.problems
+    (log,) = read(book, "Letters")
+    assert list(log["Kind"]) == ["complaint_reply"] and log["CustomerID"].iloc[0] == complaints.iloc[0]["CustomerID"]
+    text = office.pdf_text(pathlib.Path(log["File"].iloc[0])).replace(" ", "")
+    assert complaints.iloc[0]["ComplaintID"] in text and "已重新抄表" in text

@@ -491,6 +491,7 @@ INPUT_TABLES: tuple[Table, ...] = (
         col("BillID", "账单编号", "Bill ID"),
         col("IsDispute", "争议账单", "Disputed bill", Kind.BOOL, choices=YES_NO),
         col("Description", "内容", "Description", width=30),
+        col("Resolution", "处理结果", "Resolution", width=30),
         col("Status", "状态", "Status", required=True, choices=COMPLAINT_STATUSES),
         col("ResolvedDate", "办结日期", "Resolved", Kind.DATE),
         col("Satisfaction", "满意度（1-5）", "Satisfaction (1-5)", Kind.INT),

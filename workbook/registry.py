@@ -342,13 +342,15 @@ JOBS: tuple[Job, ...] = (
         zh="生成函件",
         en="Letters",
         about_zh="按“催缴清单”中建议催缴的客户生成函件（或用命令行 --kind statement 为有欠费的客户生成对账单，"
-                 "--kind price_change 为“调价影响”中需通知的客户生成调价通知）："
+                 "--kind price_change 为“调价影响”中需通知的客户生成调价通知，--kind complaint_reply 为近 30 天办结的投诉"
+                 "生成答复函）："
                  "每封一个 Word 文件，另有一个合并文件便于打印，安装了 LibreOffice 时同时生成 PDF；"
                  "邮件方式的生成邮件草稿（附 PDF），设置“发送邮件”为“是”时通过邮件服务器发送；短信和电话方式生成清单。"
                  "每封函件记入“函件”，催缴作业据此升级。",
         about_en="Makes the letters for the customers Dunning proposes (or, on the command line, --kind statement: a "
                  "statement for every customer with a balance; --kind price_change: a price-change notice for every "
-                 "customer Impact lists to notify): a Word file each, one combined file for printing, "
+                 "customer Impact lists to notify; --kind complaint_reply: a reply to each complaint resolved in the "
+                 "last 30 days): a Word file each, one combined file for printing, "
                  "PDFs when LibreOffice is installed; mail drafts with the PDF for the e-mail channel, sent through "
                  "the mail server when 'Send e-mail' is yes; lists for SMS and phone. Every letter is logged in "
                  "Letters, which the dunning job escalates from.",
@@ -365,8 +367,8 @@ JOBS: tuple[Job, ...] = (
             "drafts are written.",
             "Click 'Letters'. Files go to a dated folder inside the letters folder; Letters logs each one.",
         ),
-        reads=("Settings", "Customers", "Dunning", "Aging", "Bills", "Allocations", "Impact", "Tariffs", "Templates",
-               "Letters"),
+        reads=("Settings", "Customers", "Dunning", "Aging", "Bills", "Allocations", "Impact", "Tariffs", "Complaints",
+               "Templates", "Letters"),
         writes=("Letters",),
     ),
 )

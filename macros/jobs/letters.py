@@ -51,6 +51,7 @@ def run(book) -> runner.Report:
     bill_table = book.read("Bills")
     allocations = book.read("Allocations") if kind == "statement" else None
     impact = book.read("Impact") if kind == "price_change" else None
+    complaints = book.read("Complaints") if kind == "complaint_reply" else None
     tariff_rows = book.read("Tariffs") if kind == "price_change" else None
     templates = book.read("Templates")
     log = book.read("Letters")
@@ -68,6 +69,10 @@ def run(book) -> runner.Report:
     elif kind == "price_change":
         rows = impact[impact["Scope"] == "notice"].rename(columns={"Segment": "CustomerID"})
         price_extra = _price_extra(tariff_rows, as_of)
+    elif kind == "complaint_reply":  # complaints resolved in the 30 days up to the as-of date
+        since = pd.Timestamp(as_of) - pd.Timedelta(days=30)
+        rows = complaints[(complaints["Status"] == "resolved") & (complaints["ResolvedDate"] > since)
+                          & (complaints["ResolvedDate"] <= pd.Timestamp(as_of))]
     else:
         rows = dunning[dunning["Status"] == "proposed"]
     company = {"name": settings.company_name, "address": settings.company_address, "phone": settings.contact_phone,
@@ -81,7 +86,8 @@ def run(book) -> runner.Report:
         level = int(row.Level) if kind == "dunning" and pd.notna(row.Level) else None
         channel = row.Channel if kind == "dunning" else "letter"
         key = (row.Template if kind == "dunning" else kind) or ""
-        letter_id = f"L{as_of:%Y%m%d}-{cid}-{kind}{level or ''}"
+        letter_id = f"L{as_of:%Y%m%d}-{cid}-{kind}{level or ''}" + (
+            f"-{row.ComplaintID}" if kind == "complaint_reply" else "")
         recipient = _text(customer["Email"]) if customer is not None and "Email" in customer else ""
         if channel in ("sms", "phone"):
             lists.append({"LetterID": letter_id, "CustomerID": cid, "Name": name, "Kind": kind, "Level": level,
@@ -100,6 +106,10 @@ def run(book) -> runner.Report:
         if kind == "price_change":
             extra = {**price_extra, "estimate": {"CurrentAmount": int(row.CurrentAmount),
                                                  "ProposedAmount": int(row.ProposedAmount)}}
+        if kind == "complaint_reply":
+            extra = {"complaint": {"ComplaintID": row.ComplaintID, "OpenedDate": row.OpenedDate.date(),
+                                   "Category": row.Category, "BillID": _text(row.BillID),
+                                   "Description": _text(row.Description), "Resolution": _text(row.Resolution)}}
         context = letters.letter_context(
             {"id": cid, "name": name, "address": _text(customer["Address"]) if customer is not None else "",
              "phone": _text(customer["Phone"]) if customer is not None else "", "email": recipient},

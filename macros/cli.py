@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--period", metavar="YYYY-MM", help="kpi: the period to score (default: the settings' period)")
     run.add_argument("--from", dest="from_period", metavar="YYYY-MM",
                      help="kpi: score every period from this one up to the period, filling the history")
+    run.add_argument("--customers", metavar="C1,C2", help="letters: only these customers")
+    run.add_argument("--region", help="letters: only the customers of this region")
     run.add_argument("--kind", choices=("dunning", "statement", "price_change", "complaint_reply"),
                      help="letters: dunning letters (default), statements of account, price-change notices or "
                           "replies to the complaints resolved in the last 30 days")
@@ -80,7 +82,8 @@ def _new(args) -> int:
 
 def _run(args) -> int:
     params = {key: value for key, value in (("period", args.period), ("from_period", args.from_period),
-                                            ("kind", args.kind)) if value}
+                                            ("kind", args.kind), ("customers", args.customers),
+                                            ("region", args.region)) if value}
     report = runner.run_file(args.job, args.book, progress=progress.Bar(), params=params)
     print_report(report, args.limit)
     code = exit_code(report)

@@ -220,3 +220,14 @@ def test_replies_to_the_complaints_resolved_in_the_last_month(book, tmp_path, sa
     assert list(log["Kind"]) == ["complaint_reply"] and log["CustomerID"].iloc[0] == complaints.iloc[0]["CustomerID"]
     text = office.pdf_text(pathlib.Path(log["File"].iloc[0])).replace(" ", "")
     assert complaints.iloc[0]["ComplaintID"] in text and "已重新抄表" in text
+
+
+def test_statements_for_chosen_customers_only(book, tmp_path):
+    (balances,) = read(book, "AgingCustomers")
+    owing = balances.loc[balances["Balance"] > 0, "CustomerID"].tolist()[:2]
+    set_settings(book, {"LettersFolder": str(tmp_path / "out")})
+    from macros import cli
+
+    assert cli.main(["run", "letters", str(book), "--kind", "statement", "--customers", ",".join(owing)]) == 0
+    (log,) = read(book, "Letters")
+    assert sorted(log["CustomerID"]) == sorted(owing)

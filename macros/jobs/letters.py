@@ -75,6 +75,7 @@ def run(book) -> runner.Report:
                           & (complaints["ResolvedDate"] <= pd.Timestamp(as_of))]
     else:
         rows = dunning[dunning["Status"] == "proposed"]
+    rows = _filtered(rows, info, book.params.get("customers"), book.params.get("region"))
     company = {"name": settings.company_name, "address": settings.company_address, "phone": settings.contact_phone,
                "email": settings.contact_email, "logo": None}
     pay_by = as_of + datetime.timedelta(days=int(settings.payment_due_days or 15))
@@ -228,6 +229,17 @@ def _statement_extra(customer: str, aging: pd.DataFrame, allocations: pd.DataFra
     start = (since.date()).isoformat()
     return {"period": f"{start} 至 {as_of.isoformat()}" if lang == "zh" else f"{start} to {as_of.isoformat()}",
             "payments": payments, "aging": [(bucket, int(amount)) for bucket, amount in buckets.items()]}
+
+
+def _filtered(rows: pd.DataFrame, info: pd.DataFrame, customers, region) -> pd.DataFrame:
+    """Only the customers named (a list or 'C1,C2') and / or of one region."""
+    if customers:
+        wanted = [c.strip() for c in (customers.split(",") if isinstance(customers, str) else customers) if c.strip()]
+        rows = rows[rows["CustomerID"].isin(wanted)]
+    if region:
+        in_region = set(info.index[info["Region"] == region]) if "Region" in info else set()
+        rows = rows[rows["CustomerID"].isin(in_region)]
+    return rows
 
 
 def _price_extra(tariffs: pd.DataFrame, as_of) -> dict:

@@ -137,7 +137,7 @@ def test_nothing_imports_the_non_open_source_parts_of_xlwings():
     assert offenders == []
 
 
-@pytest.mark.parametrize("job", ["bill_run", "bill_audit", "tariff_impact", "reconcile", "aging", "dunning"])
+@pytest.mark.parametrize("job", ["bill_run", "bill_audit", "tariff_impact", "reconcile", "aging", "dunning", "kpi"])
 def test_the_billing_jobs_give_the_same_tables_through_both_hosts(desk_book, tmp_path, job):
     twin = tmp_path / "twin.xlsm"
     shutil.copy(desk_book, twin)

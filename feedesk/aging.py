@@ -94,8 +94,8 @@ def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: dat
     bill_day = bills["BillDate"].to_numpy("datetime64[D]")
     amount_all = bills["Amount"].to_numpy(np.int64, na_value=0)
     customer_all = bills["CustomerID"].to_numpy(object)
-    kept = (bills["Amount"].notna().to_numpy() & bills["CustomerID"].notna().to_numpy() & ~np.isnat(bill_day)
-            & (bill_day <= as_of_day) & ~np.equal(bills["Status"].to_numpy(object), "cancelled"))
+    kept = (bills["Amount"].notna().to_numpy() & ~np.isnat(bill_day) & (bill_day <= as_of_day)
+            & ~np.equal(bills["Status"].to_numpy(object), "cancelled"))  # a blank customer: dropped below
     rows = bills.index.to_numpy()[kept]
     bill_ids = bills["BillID"].to_numpy(object)[kept]
     customer_ids = customer_all[kept]
@@ -130,11 +130,14 @@ def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: dat
     for k in negative.tolist():
         found.append(problems.make("negative_balance", lang, sheet=sheet, row=int(rows[k]), column="PaidAmount",
                                    severity=problems.WARNING, value=str(bill_ids[k])))
-    keep = (open_amount != 0) & ((open_amount > 0) | is_credit_note)
+    keep = np.flatnonzero((open_amount != 0) & ((open_amount > 0) | is_credit_note))
+    keep = keep[~pd.isna(customer_ids[keep])]  # checked on the open items only: the cheap side
+    kind_of = np.full(len(keep), "bill", dtype=object)
+    kind_of[is_credit_note[keep]] = "credit_note"
     items = pd.DataFrame({
         "CustomerID": customer_ids[keep],
         "BillID": bill_ids[keep],
-        "Kind": np.where(is_credit_note[keep], "credit_note", "bill"),
+        "Kind": kind_of,
         "BillDate": bill_date[keep],
         "DueDate": np.where(np.isnat(due[keep]), bill_date[keep], due[keep]),
         "Amount": amount[keep],

@@ -75,15 +75,44 @@ def sheet_to_pdf(book: str, sheet: str, pdf: str, timeout: int = 300) -> str:
         work = pathlib.Path(folder)
         copy = work / "sheet.xlsm"
         only_sheet(book, str(copy), sheet)
-        result = subprocess.run(
-            [program, f"-env:UserInstallation={_profile(work)}", "--headless", "--norestore",
-             "--convert-to", "pdf:calc_pdf_Export", "--outdir", str(work / "out"), str(copy)],
-            capture_output=True, text=True, timeout=timeout)
+        said = _convert(program, work, "pdf:calc_pdf_Export", [str(copy)], str(work / "out"), timeout)
         made = work / "out" / "sheet.pdf"
-        if result.returncode != 0 or not made.exists():
-            raise OfficeError(f"LibreOffice could not print the sheet: {result.stderr.strip() or result.stdout.strip()}")
+        if not made.exists():
+            raise OfficeError(f"LibreOffice could not print the sheet: {said}")
         os.makedirs(os.path.dirname(pdf) or ".", exist_ok=True)
         tmp = pdf + ".part"
         shutil.copyfile(made, tmp)
         os.replace(tmp, pdf)
     return pdf
+
+
+def documents_to_pdf(paths: list[str], out_dir: str) -> tuple[dict[str, str], str]:
+    """Word files to PDF beside each other in `out_dir`, in one LibreOffice call (about 0.1 s a page).
+
+    Returns ({document: pdf} for those made, what LibreOffice said). Raises OfficeError when
+    LibreOffice is not installed."""
+    program = soffice()
+    if program is None:
+        raise OfficeError("LibreOffice (soffice) is not installed")
+    if not paths:
+        return {}, ""
+    with tempfile.TemporaryDirectory(prefix="feedesk-pdf-") as folder:
+        said = _convert(program, pathlib.Path(folder), "pdf", list(paths), out_dir, 120 + 2 * len(paths))
+    made = {}
+    for path in paths:
+        pdf = os.path.join(out_dir, os.path.splitext(os.path.basename(path))[0] + ".pdf")
+        if os.path.exists(pdf):
+            made[path] = pdf
+    return made, said
+
+
+def _convert(program: str, work: pathlib.Path, target: str, sources: list[str], out_dir: str, timeout: int) -> str:
+    """One headless conversion with a private, recalculating profile; what LibreOffice said."""
+    try:
+        result = subprocess.run(
+            [program, f"-env:UserInstallation={_profile(work)}", "--headless", "--norestore",
+             "--convert-to", target, "--outdir", out_dir, *sources],
+            capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"LibreOffice did not finish within {timeout} s"
+    return (result.stderr or result.stdout).strip()

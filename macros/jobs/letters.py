@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import subprocess
-import tempfile
 
 import pandas as pd
 
@@ -269,23 +267,14 @@ def _pdfs(docx_paths: list[str], out_dir: str, found: list, lang: str) -> dict[s
     """All letters to PDF in one LibreOffice call; {docx: pdf} for those made."""
     if not docx_paths:
         return {}
-    program = office.soffice()
-    if program is None:
+    try:
+        made, said = office.documents_to_pdf(docx_paths, out_dir)
+    except office.OfficeError:
         found.append(problems.make("no_libreoffice", lang, severity=problems.WARNING))
         return {}
-    with tempfile.TemporaryDirectory(prefix="feedesk-letters-") as profile:
-        result = subprocess.run(
-            [program, f"-env:UserInstallation={office.profile_uri(profile)}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", out_dir, *docx_paths],
-            capture_output=True, text=True, timeout=120 + 2 * len(docx_paths))
-    made = {}
-    for path in docx_paths:
-        pdf = os.path.splitext(path)[0] + ".pdf"
-        if os.path.exists(pdf):
-            made[path] = pdf
     if len(made) < len(docx_paths):
         found.append(problems.make("pdf_not_made", lang, severity=problems.WARNING, count=len(docx_paths) - len(made),
-                                   error=(result.stderr or result.stdout).strip()[:200]))
+                                   error=said[:200]))
     return made
 
 

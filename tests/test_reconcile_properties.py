@@ -203,11 +203,14 @@ def ledgers(draw) -> Ledger:
 # What the result says, read back independently
 # ---------------------------------------------------------------------------------------------
 
-def bank_receipt_ids(result: reconcile.Result) -> set[str]:
-    """Bank credits that became receipts: each has a Reconciliation row or an exception of its own."""
+def bank_receipt_ids(result: reconcile.Result, ledger: Ledger) -> set[str]:
+    """Bank credits that became receipts: each has a Reconciliation row or an exception of its own,
+    or a refund cancelled it (the refund's reversal row links to it)."""
     recon, exc = result.reconciliation, result.exceptions
     ids = set(recon.loc[recon["Source"] == "bank", "PaymentID"].tolist())
     ids |= set(exc.loc[(exc["Source"] == "bank") & (exc["Kind"] != "settlement_difference"), "SourceID"].tolist())
+    cancelled = set(recon.loc[recon["Rule"] == "reversal", "LinkedID"].dropna().tolist())
+    ids |= cancelled & set(ledger.bank["TxnID"].tolist())
     return ids
 
 
@@ -216,7 +219,7 @@ def receipt_amounts(ledger: Ledger, result: reconcile.Result) -> dict[str, int]:
     taken = ledger.payments[ledger.payments["PaidDate"] <= pd.Timestamp(AS_OF)]
     received = dict(zip(taken["PaymentID"].tolist(), taken["Amount"].fillna(0).astype(int).tolist()))
     credit = dict(zip(ledger.bank["TxnID"].tolist(), ledger.bank["Credit"].tolist()))
-    for txn in bank_receipt_ids(result):
+    for txn in bank_receipt_ids(result, ledger):
         received[txn] = int(credit[txn])
     return received
 
@@ -248,7 +251,7 @@ def check_allocations(ledger: Ledger, result: reconcile.Result, exact_receipts: 
 
     # Bank receipts are bank credits (dated <= as_of, > 0) that settle nothing.
     settled_lines = set(result.settlements["BankTxnID"].dropna().tolist())
-    bank_ids = bank_receipt_ids(result)
+    bank_ids = bank_receipt_ids(result, ledger)
     credit = dict(zip(ledger.bank["TxnID"].tolist(), ledger.bank["Credit"].tolist()))
     on_time = dict(zip(ledger.bank["TxnID"].tolist(), (ledger.bank["TxnDate"] <= pd.Timestamp(AS_OF)).tolist()))
     for txn in bank_ids:

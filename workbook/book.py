@@ -7,12 +7,14 @@ address: it reads tables by name and hands back DataFrames.
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 
+import numpy as np
 import pandas as pd
 
 from feedesk import problems, settings
-from workbook import layout, tables
+from workbook import layout, sheetxml, tables
 
 
 class BookError(Exception):
@@ -58,6 +60,8 @@ class TableBook:
         self._progress = progress
         self._pending: dict[str, pd.DataFrame] = {}
         self._settings: settings.Settings | None = None
+        self._continued: dict[str, list[str]] = {}  # sheet of a continued table -> the sheets of its parts
+        self._reread_cache: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
     def _sheet_of(self, table: str) -> str | None:
         raise NotImplementedError
@@ -70,15 +74,82 @@ class TableBook:
 
     def read(self, table: str) -> pd.DataFrame:
         spec = layout.table(table)
+        if table in self._pending:  # written earlier in this run (a month's close): read what was written
+            return self._reread(spec, self._pending[table])
         sheet = self._sheet_of(table)
         if sheet is None:
             self.read_problems.append(problems.make(
                 "missing_table", self.lang, sheet=spec.sheet_name(self.lang), table=table))
             return tables.empty_frame(spec)
-        header, rows, first_row = self._raw(table)
-        result = tables.type_table(spec, header, rows, first_row, self.lang, sheet)
-        self.read_problems.extend(result.problems)
+        parts = self.parts(table)
+        if len(parts) == 1:
+            header, rows, first_row = self._raw(table)
+            result = tables.type_table(spec, header, rows, first_row, self.lang, sheet)
+        else:
+            result = self._read_parts(spec, parts, sheet)
+        self.read_problems.extend(self.locate(p) for p in result.problems)
         return result.frame
+
+    def parts(self, table: str) -> list[str]:
+        """The Excel tables holding `table`: itself, then its continuations (Bills_2 ...)."""
+        found, number = [table], 2
+        while self._sheet_of(layout.continuation_table(table, number)) is not None:
+            found.append(layout.continuation_table(table, number))
+            number += 1
+        return found
+
+    def _read_parts(self, spec: layout.Table, parts: list[str], sheet: str) -> tables.TableRead:
+        """One frame from a table continued over several sheets; rows of part k are numbered
+        from (k - 1) * CONTINUED_ROW_STRIDE."""
+        found, chunks, numbers = [], [], []
+        for number, name in enumerate(parts, start=1):
+            header, rows, first_row = self._raw(name)
+            positions = tables.header_positions(spec, header)
+            missing = [c for c in spec.columns if c.required and c.key not in positions]
+            for column in missing:
+                found.append(problems.make("missing_column", self.lang, sheet=self._sheet_of(name),
+                                           row=first_row - 1, column=column.header(self.lang)))
+            chunks.append(tables.cell_columns(header, rows, positions))
+            numbers.append(np.arange(first_row, first_row + len(rows)) + (number - 1) * layout.CONTINUED_ROW_STRIDE)
+            self._continued[sheet] = [self._sheet_of(n) for n in parts]
+        if found:
+            return tables.TableRead(tables.empty_frame(spec), tuple(found))
+        raw = {}
+        for column in spec.columns:
+            if any(column.key in chunk for chunk in chunks):
+                raw[column.key] = np.concatenate([
+                    chunk[column.key] if column.key in chunk else np.full(len(rows), None, dtype=object)
+                    for chunk, rows in zip(chunks, numbers)])
+        return tables.type_columns(spec, raw, np.concatenate(numbers), self.lang, sheet)
+
+    def _reread(self, spec: layout.Table, frame: pd.DataFrame) -> pd.DataFrame:
+        """A table written earlier in this run, typed exactly as reading it back from the saved
+        sheet would type it (the same conversions both ways), with the rows it will have there."""
+        cached = self._reread_cache.get(spec.key)
+        if cached is not None and cached[0] is frame:
+            return cached[1]
+        first_row, capacity = self._first_row(spec.key)
+        numbers = [np.arange(first_row, first_row + stop - start) + (part - 1) * layout.CONTINUED_ROW_STRIDE
+                   for part, start, stop in layout.continued_rows(len(frame), first_row, capacity)]
+        raw = {column.key: _as_cells(values) for column, values in tables.to_sheet_columns(spec, frame, self.lang)
+               if column.key in frame}
+        result = tables.type_columns(spec, raw, np.concatenate(numbers), self.lang, self.sheet_name(spec.key))
+        self._reread_cache[spec.key] = (frame, result.frame)
+        return result.frame
+
+    def _first_row(self, table: str) -> tuple[int, int]:
+        """(sheet row of the first data row, data rows a sheet holds) of a table."""
+        header_row = layout.table(table).anchor[0] + 1
+        return header_row + 1, sheetxml.EXCEL_ROWS - header_row
+
+    def locate(self, problem: problems.Problem) -> problems.Problem:
+        """The Problem naming the sheet its row is on, for rows of a continued table."""
+        if problem.row is None or problem.row < layout.CONTINUED_ROW_STRIDE:
+            return problem
+        part, row = layout.part_of_row(int(problem.row))
+        sheets = self._continued.get(problem.sheet, [])
+        sheet = sheets[part - 1] if part <= len(sheets) else layout.continuation_sheet(problem.sheet, part)
+        return dataclasses.replace(problem, sheet=sheet, row=row)
 
     def write(self, table: str, frame: pd.DataFrame) -> None:
         spec = layout.table(table)
@@ -106,3 +177,10 @@ class TableBook:
     def progress(self, done: int, total: int, text: str) -> None:
         if self._progress:
             self._progress(done, total, text)
+
+
+def _as_cells(values: np.ndarray) -> np.ndarray:
+    """Values for a sheet as a sheet reader gives them back (dates as datetime, blanks None)."""
+    if values.dtype.kind == "M":
+        return values.astype("datetime64[s]").astype(object)
+    return values.astype(object) if values.dtype != object else values

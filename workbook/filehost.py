@@ -18,7 +18,7 @@ import pandas as pd
 import python_calamine
 
 from feedesk import problems
-from workbook import layout, package, sheetxml, tables
+from workbook import continuation, layout, package, sheetxml, tables
 from workbook import book
 from workbook.book import BookError
 
@@ -60,6 +60,12 @@ class FileBook(book.TableBook):
     def _sheet_of(self, table: str) -> str | None:
         part = self.index.tables.get(table.lower())
         return part.sheet if part else None
+
+    def _first_row(self, table: str) -> tuple[int, int]:
+        part = self.index.tables.get(table.lower())
+        if part is None:
+            return super()._first_row(table)
+        return part.bounds[0] + 2, sheetxml.EXCEL_ROWS - (part.bounds[0] + 1)
 
     # -- saving ---------------------------------------------------------------------------
 
@@ -143,28 +149,47 @@ class FileBook(book.TableBook):
 def render_tables(path: str, index: package.Index, frames: dict[str, pd.DataFrame], lang: str,
                   progress=None) -> tuple[dict[str, bytes], set[str]]:
     """The new parts (sheets, tables, workbook) that hold `frames` in the tables of the file at
-    `path`, and the parts to leave out."""
+    `path`, and the parts to leave out. A table longer than its sheet continues on new sheets
+    ("账单 (2)"); continuation sheets a shorter table no longer needs are left empty."""
     replaced: dict[str, bytes] = {}
     with zipfile.ZipFile(path) as archive:
+        names = set(archive.NameToInfo)
+
+        def current(name: str) -> bytes:
+            return replaced[name] if name in replaced else archive.read(name)
+
         for done, (table, frame) in enumerate(frames.items()):
             spec = layout.table(table)
             if progress:
                 progress(done, len(frames), spec.sheet_name(lang))
-            part = index.tables[table.lower()]
-            sheet_xml = replaced.get(part.sheet_part) or archive.read(part.sheet_part)
-            placed = _place_columns(spec, part, tables.to_sheet_columns(spec, frame, lang), lang)
-            try:
-                new_sheet, new_table, _ = sheetxml.rewrite(sheet_xml, archive.read(part.part), part, placed,
-                                                           len(frame))
-            except sheetxml.TooManyRowsError:
-                raise BookError(problems.make("too_many_rows", lang, sheet=part.sheet, table=part.sheet,
-                                              count=f"{len(frame):,}")) from None
-            except sheetxml.BlockedError as error:
-                raise BookError(problems.make("output_blocked", lang, sheet=part.sheet, cell=error.cell,
-                                              table=part.sheet)) from None
-            replaced[part.sheet_part] = new_sheet
-            replaced[part.part] = new_table
-        updates, removed = package.workbook_updates(archive)
+            primary = index.tables[table.lower()]
+            header_row = primary.bounds[0] + 1
+            slices = layout.continued_rows(len(frame), header_row + 1, sheetxml.EXCEL_ROWS - header_row)
+            number = len(slices) + 1
+            while layout.continuation_table(table, number).lower() in index.tables:  # now empty
+                slices.append((number, len(frame), len(frame)))
+                number += 1
+            for number, start, stop in slices:
+                name = layout.continuation_table(table, number) if number > 1 else table
+                part = index.tables.get(name.lower())
+                if part is None:
+                    part, added = continuation.add(current, names, primary, number)
+                    replaced.update(added)
+                    names |= set(added)
+                chunk = frame.iloc[start:stop] if len(slices) > 1 else frame
+                placed = _place_columns(spec, part, tables.to_sheet_columns(spec, chunk, lang), lang)
+                try:
+                    new_sheet, new_table, _ = sheetxml.rewrite(current(part.sheet_part), current(part.part), part,
+                                                               placed, len(chunk))
+                except sheetxml.TooManyRowsError:
+                    raise BookError(problems.make("too_many_rows", lang, sheet=part.sheet, table=part.sheet,
+                                                  count=f"{len(frame):,}")) from None
+                except sheetxml.BlockedError as error:
+                    raise BookError(problems.make("output_blocked", lang, sheet=part.sheet, cell=error.cell,
+                                                  table=part.sheet)) from None
+                replaced[part.sheet_part] = new_sheet
+                replaced[part.part] = new_table
+        updates, removed = package.workbook_updates(archive, replaced)
     replaced.update(updates)
     if progress:
         progress(len(frames), len(frames), "")

@@ -852,3 +852,37 @@ def choice_label(options: tuple[Choice, ...], code: str, lang: str) -> str:
         if option.code == code:
             return option.label(lang)
     return code
+
+
+# --- tables longer than a sheet -------------------------------------------------------------
+# A sheet holds 1,048,576 rows. A longer table (a large desk's year of bills, its meter readings)
+# continues on sheets named like Excel's own copies, "账单 (2)", "账单 (3)" ..., each holding an
+# Excel table named Bills_2, Bills_3 ... with the same columns. Jobs see one table; inside, the
+# rows of continuation k are numbered k' = (k - 1) * CONTINUED_ROW_STRIDE + their sheet row, and a
+# Problem names the continuation sheet and its own row.
+CONTINUED_ROW_STRIDE = 10_000_000
+
+
+def continuation_table(key: str, number: int) -> str:
+    """Name of the Excel table holding part `number` (2, 3 ...) of table `key`."""
+    return f"{key}_{number}"
+
+
+def continuation_sheet(sheet: str, number: int) -> str:
+    return f"{sheet} ({number})"
+
+
+def part_of_row(row: int) -> tuple[int, int]:
+    """(part number, sheet row) of a row number as jobs see it: part 1 is the table's own sheet."""
+    return row // CONTINUED_ROW_STRIDE + 1, row % CONTINUED_ROW_STRIDE
+
+
+def continued_rows(count: int, first_row: int, capacity: int) -> "list[tuple[int, int, int]]":
+    """How `count` rows lie over a table and its continuations: (part, start, stop) slices, each
+    part holding at most `capacity` rows whose first sheet row is `first_row`."""
+    parts, start, number = [], 0, 1
+    while start < count or number == 1:
+        stop = min(count, start + capacity)
+        parts.append((number, start, stop))
+        start, number = stop, number + 1
+    return parts

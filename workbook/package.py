@@ -150,12 +150,15 @@ def _local_header_size(handle, info: zipfile.ZipInfo) -> int:
 CALC_CHAIN = "xl/calcChain.xml"
 
 
-def workbook_updates(package: zipfile.ZipFile) -> tuple[dict[str, bytes], set[str]]:
+def workbook_updates(package: zipfile.ZipFile, changed: dict[str, bytes] | None = None) \
+        -> tuple[dict[str, bytes], set[str]]:
     """Parts to change whenever sheets are rewritten: recalculate everything on load (the
     Control sheet's formulas read the tables), and drop Excel's formula cache list, which
-    may name cells a rewrite removed (Excel rebuilds it)."""
+    may name cells a rewrite removed (Excel rebuilds it). `changed` holds parts already
+    changed in this save (a new sheet's workbook.xml)."""
+    changed = changed or {}
     replaced: dict[str, bytes] = {}
-    workbook = package.read("xl/workbook.xml")
+    workbook = changed.get("xl/workbook.xml") or package.read("xl/workbook.xml")
     if not re.search(rb'<calcPr\b[^>]*fullCalcOnLoad="(1|true)"', workbook):
         if re.search(rb"<calcPr\b", workbook):
             workbook = re.sub(rb"<calcPr\b", b'<calcPr fullCalcOnLoad="1"', workbook, count=1)
@@ -165,9 +168,9 @@ def workbook_updates(package: zipfile.ZipFile) -> tuple[dict[str, bytes], set[st
     removed: set[str] = set()
     if CALC_CHAIN in package.NameToInfo:
         removed.add(CALC_CHAIN)
-        rels = package.read("xl/_rels/workbook.xml.rels")
+        rels = changed.get("xl/_rels/workbook.xml.rels") or package.read("xl/_rels/workbook.xml.rels")
         replaced["xl/_rels/workbook.xml.rels"] = re.sub(rb"<Relationship\b[^>]*calcChain[^>]*/>", b"", rels)
-        types = package.read("[Content_Types].xml")
+        types = changed.get("[Content_Types].xml") or package.read("[Content_Types].xml")
         replaced["[Content_Types].xml"] = re.sub(rb"<Override\b[^>]*calcChain[^>]*/>", b"", types)
     return replaced, removed
 

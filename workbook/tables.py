@@ -77,12 +77,7 @@ def type_table(spec: layout.Table, header: list, rows: list[list], first_row: in
                sheet: str) -> TableRead:
     """Type a table's raw values; `first_row` is the Excel row number of rows[0]."""
     found: list[problems.Problem] = []
-    lookup = header_lookup(spec)
-    positions: dict[str, int] = {}
-    for index, text in enumerate(header):
-        key = lookup.get(normalise_header(text))
-        if key and key not in positions:
-            positions[key] = index
+    positions = header_positions(spec, header)
     for column in spec.columns:
         if column.key not in positions and column.required:
             found.append(problems.make("missing_column", lang, sheet=sheet, row=first_row - 1,
@@ -90,22 +85,48 @@ def type_table(spec: layout.Table, header: list, rows: list[list], first_row: in
     if any(p.code == "missing_column" for p in found):
         return TableRead(empty_frame(spec), tuple(found))
 
-    count = len(rows)
+    raw = cell_columns(header, rows, positions)
+    return type_columns(spec, raw, np.arange(first_row, first_row + len(rows)), lang, sheet, found)
+
+
+def header_positions(spec: layout.Table, header: list) -> dict[str, int]:
+    """Column key -> offset in `header` (the first header that names it, in zh, en or key)."""
+    lookup = header_lookup(spec)
+    positions: dict[str, int] = {}
+    for index, text in enumerate(header):
+        key = lookup.get(normalise_header(text))
+        if key and key not in positions:
+            positions[key] = index
+    return positions
+
+
+def cell_columns(header: list, rows: list[list], positions: dict[str, int]) -> dict[str, np.ndarray]:
+    """The raw cells of each located column, as object arrays."""
     grid = _grid(rows, len(header))
+    return {key: grid[:, at] for key, at in positions.items()}
+
+
+def type_columns(spec: layout.Table, raw: dict[str, np.ndarray], row_numbers: np.ndarray, lang: str,
+                 sheet: str, found: list | None = None) -> TableRead:
+    """Type a table given as raw cell columns (object arrays, one value per entry of
+    `row_numbers`, keyed by column key; a column the sheet lacks is absent). Shared by reading
+    a sheet, reading a table continued over several sheets and re-reading a table a job wrote
+    earlier in the same run, so all give the very same frame."""
+    found = list(found or [])
+    positions = {key: None for key in raw}
+    count = len(row_numbers)
     raw_columns: dict[str, np.ndarray] = {}
     blank_columns: dict[str, np.ndarray] = {}
     for column in spec.columns:
-        at = positions.get(column.key)
-        if at is not None and count:
-            raw = grid[:, at]
-            raw_columns[column.key] = raw
-            blank_columns[column.key] = _blank_mask(raw)
+        if column.key in raw and count:
+            raw_columns[column.key] = raw[column.key]
+            blank_columns[column.key] = _blank_mask(raw[column.key])
         else:
             raw_columns[column.key] = np.full(count, None, dtype=object)
             blank_columns[column.key] = np.ones(count, dtype=bool)
     row_blank = np.logical_and.reduce([blank_columns[k] for k in positions]) if positions and count else \
         np.ones(count, dtype=bool)
-    row_numbers = np.arange(first_row, first_row + count)
+    row_numbers = np.asarray(row_numbers, dtype=np.int64)
     present = np.flatnonzero(~row_blank)
     if len(present):
         inside = row_numbers[:present[-1]][row_blank[:present[-1]]].tolist()

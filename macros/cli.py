@@ -131,6 +131,12 @@ def print_report(report: runner.Report, limit: int = 50, stream=None) -> None:
     counts = ", ".join(f"{k} {v:,}" for k, v in report.counts.items())
     print(f"{report.job}: {report.status} in {report.seconds:.1f}s"
           f"{' — ' + counts if counts else ''}; {report.errors} error(s), {report.warnings} warning(s)", file=stream)
+    for step in report.steps:  # the month's close: one line per step
+        step_counts = ", ".join(f"{k} {v:,}" for k, v in step.counts.items())
+        print(f"  {step.job}: {step.status} in {step.seconds:.1f}s{' — ' + step_counts if step_counts else ''}; "
+              f"{step.errors} error(s), {step.warnings} warning(s)", file=stream)
+    if report.steps and report.note:
+        print(f"  {report.note}", file=stream)
     for problem in list(report.problems)[:limit]:
         where = problem.sheet + (f" row {problem.row}" if problem.row is not None else "") + (
             f" [{problem.column}]" if problem.column else "")
@@ -147,8 +153,9 @@ def _demo(args) -> int:
                        start=args.start, progress=progress.Bar())
     for report in reports:
         print_report(report, limit=10)
-        if report.note and report.job == "reconcile":
-            print(f"  {report.note}")
+        for step in report.steps:
+            if step.note and step.job == "reconcile":  # the matches' precision and recall against the sample's truth
+                print(f"  {step.note}")
     print(f"demo: {os.path.join(args.dir, demo.BOOK_NAME)} in {time.perf_counter() - started:.1f}s")
     return max((exit_code(r) for r in reports), default=EXIT_OK)
 

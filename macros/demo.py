@@ -1,4 +1,5 @@
-"""The demo: a master workbook filled with sample data, every job that exists run on it."""
+"""The demo: a master workbook filled with sample data, every job that exists run on it (the
+month's steps as one month's close)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 
 from feedesk import reconcile, sample
 from macros import runner
+from macros.jobs import month_close
 from workbook import build, filehost, registry
 
 BOOK_NAME = "FeeDesk.xlsm"
@@ -30,10 +32,14 @@ def run(folder: str, customers: int = 2000, months: int = 12, lang: str = "zh", 
     for job in registry.JOBS:
         if job.asks_for_file:  # imports need a statement export: `feedesk import` shows them
             continue
-        params = {"from_period": start} if job.key == "kpi" else None  # fill the history of every month
+        if job.key in month_close.STEPS:  # these run as the steps of the month's close
+            continue
+        params = {"from_period": start} if job.key == "month_close" else None  # KPIs: fill every month's history
         report = runner.run_file(job.key, path, progress=progress, params=params)
-        if job.key == "reconcile" and report.status != "failed" and data.truth is not None:
-            report = dataclasses.replace(report, note=quality_note(path, data, lang))
+        if job.key == "month_close" and report.status != "failed" and data.truth is not None:
+            note = quality_note(path, data, lang)
+            report = dataclasses.replace(report, steps=tuple(
+                dataclasses.replace(step, note=note) if step.job == "reconcile" else step for step in report.steps))
         reports.append(report)
     return reports
 

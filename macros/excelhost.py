@@ -70,6 +70,7 @@ class ExcelBook(book.TableBook):
             self.app.screen_updating = updating
         written = list(self._pending)
         self._pending.clear()
+        self.forget_reads()
         return written
 
     def _write_table(self, table: str, frame: pd.DataFrame) -> None:

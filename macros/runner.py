@@ -30,6 +30,7 @@ class Report:
     status: str = "ok"  # ok | problems | failed
     seconds: float = 0.0
     note: str = ""
+    steps: tuple["Report", ...] = ()  # the reports of the jobs a job ran in turn (the month's close)
 
     @property
     def errors(self) -> int:
@@ -59,9 +60,10 @@ def resolve(job: registry.Job):
 def execute(book, job: registry.Job, digest: str = "") -> Report:
     """Run `job` on `book`, record Problems and Audit in it (the caller saves)."""
     started = time.perf_counter()
+    book.params.setdefault("digest", digest)
     try:
         result = resolve(job)(book)
-        found = tuple(dataclasses.replace(p, job=job.key) for p in result.problems)
+        found = tuple(dataclasses.replace(p, job=p.job or job.key) for p in result.problems)
         status = "problems" if problems.has_blocking(found) else "ok"
         seconds = round(time.perf_counter() - started, 3)
         book.write("Problems", problems_frame(found))
@@ -69,6 +71,7 @@ def execute(book, job: registry.Job, digest: str = "") -> Report:
     except BookError:
         raise
     except Exception as error:  # a programming error: report it, change nothing
+        book.discard()  # what earlier steps of a longer run wrote is not saved either
         return failed(job, book.lang, error, time.perf_counter() - started)
     return dataclasses.replace(result, job=job.key, problems=found, status=status, seconds=seconds,
                                written=tuple(dict.fromkeys((*result.written, "Problems", "Audit"))))

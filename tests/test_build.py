@@ -25,12 +25,12 @@ def test_every_table_is_an_excel_table_with_headers_in_the_language(built):
     assert set(found) == set(layout.TABLES_BY_KEY)  # ListObject names are English keys
     for spec in layout.TABLES:
         sheet = workbook[found[spec.key]]
-        assert sheet.title == (layout.CONTROL_SHEET[lang] if spec.key == "Settings" else spec.sheet_name(lang))
+        assert sheet.title == (layout.CONTROL_SHEET[lang] if spec.sheet_key == "Control" else spec.sheet_name(lang))
         table = sheet.tables[spec.key]
         assert [c.name for c in table.tableColumns] == [c.header(lang) for c in spec.columns]
         row0, col0 = spec.anchor
         assert sheet.cell(row=row0 + 1, column=col0 + 1).value == spec.columns[0].header(lang)
-        if spec.key != "Settings":
+        if spec.sheet_key is None:
             assert sheet.freeze_panes == "A2"
 
 

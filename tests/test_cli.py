@@ -10,8 +10,9 @@ import python_calamine
 
 from feedesk import sample
 from macros import cli
+from macros.jobs import month_close
 from tests import office
-from workbook import build, filehost, registry
+from workbook import build, filehost, layout, registry
 
 
 @pytest.mark.parametrize("args", [[], ["new"], ["run"], ["import"], ["demo"], ["jobs"]])
@@ -42,8 +43,10 @@ def test_demo_with_defaults_opens_in_libreoffice_with_the_samples_totals(tmp_pat
     path = tmp_path / "demo" / "FeeDesk.xlsm"
     expected = sample.make()  # the demo's defaults
     with filehost.FileBook(str(path), writable=False) as book:
-        assert book.read("Audit")["Job"].tolist() == [job.key for job in registry.JOBS if not job.asks_for_file]
+        alone = [j.key for j in registry.JOBS if not j.asks_for_file and j.key not in month_close.STEPS]
+        assert book.read("Audit")["Job"].tolist() == alone[:-1] + list(month_close.STEPS) + ["month_close"]
         assert book.read("Problems").empty
+        assert book.read("CloseSummary")["Status"].tolist() == ["ok"] * len(month_close.STEPS)
     copy = office.convert(path, "xlsx", tmp_path / "lo")  # LibreOffice opens it and recalculates
     cells = python_calamine.CalamineWorkbook.from_path(str(copy)).get_sheet_by_name("控制台").to_python()
     overview = {row[0]: row[2] for row in cells if row and row[0] and len(row) > 2}
@@ -55,6 +58,10 @@ def test_demo_with_defaults_opens_in_libreoffice_with_the_samples_totals(tmp_pat
     this_period = bills[bills["Period"] == expected.settings["Period"]]["Amount"].sum()
     assert round(overview["本账期应收"] * 100) == int(this_period)
     assert overview["错误"] == 0
+    row0, col0 = layout.CONTROL_CLOSE_ANCHOR  # the close's summary as LibreOffice shows it
+    summary = [row[col0:col0 + 4] for row in cells[row0 + 1:row0 + 1 + len(month_close.STEPS)]]
+    assert [row[1] for row in summary] == [registry.job(k).zh for k in month_close.STEPS]
+    assert "应收 ¥" in summary[1][2] and [row[3] for row in summary] == ["完成"] * len(month_close.STEPS)
 
 
 def test_demo_in_english(tmp_path):

@@ -7,6 +7,7 @@ address: it reads tables by name and hands back DataFrames.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import typing
 
@@ -62,6 +63,7 @@ class TableBook:
         self._settings: settings.Settings | None = None
         self._continued: dict[str, list[str]] = {}  # sheet of a continued table -> the sheets of its parts
         self._reread_cache: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+        self._reads: dict[str, tuple[pd.DataFrame, list[problems.Problem]]] = {}
 
     def _sheet_of(self, table: str) -> str | None:
         raise NotImplementedError
@@ -76,6 +78,10 @@ class TableBook:
         spec = layout.table(table)
         if table in self._pending:  # written earlier in this run (a month's close): read what was written
             return self._reread(spec, self._pending[table])
+        if table in self._reads:  # read before in this run: the same frame (copy-on-write) and problems
+            frame, found = self._reads[table]
+            self.read_problems.extend(found)
+            return frame.copy(deep=False)
         sheet = self._sheet_of(table)
         if sheet is None:
             self.read_problems.append(problems.make(
@@ -87,8 +93,39 @@ class TableBook:
             result = tables.type_table(spec, header, rows, first_row, self.lang, sheet)
         else:
             result = self._read_parts(spec, parts, sheet)
-        self.read_problems.extend(self.locate(p) for p in result.problems)
-        return result.frame
+        found = [self.locate(p) for p in result.problems]
+        self.read_problems.extend(found)
+        self._reads[table] = (result.frame, found)
+        return result.frame.copy(deep=False)
+
+    def discard(self) -> None:
+        """Drop every pending write (a run that failed saves nothing)."""
+        self._pending.clear()
+        self._reread_cache.clear()
+
+    def forget_reads(self) -> None:
+        """After a save: the next read reads the file again."""
+        self._reads.clear()
+        self._reread_cache.clear()
+
+    @contextlib.contextmanager
+    def stage(self, number: int, total: int, label: str):
+        """Progress of one stage of a longer run (a step of the month's close): the stage's own
+        progress shows inside the overall count."""
+        outer = self._progress
+
+        def inner(done: int, count: int, text: str) -> None:
+            if outer:
+                outer(number - 1, total, f"{label} · {text} ({done}/{count})" if text else label)
+
+        self._progress = inner
+        try:
+            inner(0, 0, "")
+            yield
+        finally:
+            self._progress = outer
+            if outer:
+                outer(number, total, label)
 
     def parts(self, table: str) -> list[str]:
         """The Excel tables holding `table`: itself, then its continuations (Bills_2 ...)."""

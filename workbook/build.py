@@ -436,6 +436,9 @@ def _control_sheet(book, sheet, formats: _Formats, lang: str, values: dict) -> N
         sheet.insert_button(row, layout.CONTROL_JOBS_BUTTON_COL, {
             "macro": job.sub, "caption": job.label(lang), "width": 128, "height": 36, "x_offset": 2, "y_offset": 3,
         })
+    close_row, close_col = layout.CONTROL_CLOSE_ANCHOR  # the month's close writes its summary here
+    sheet.write(close_row - 1, close_col, layout.CLOSE_TITLE[lang], formats.section)
+    _add_table(sheet, formats, layout.CLOSE_TABLE, lang, close_row, close_col, rows=0)
     row, col = layout.CONTROL_SELF_TEST_CELL  # written by the VBA self-test Sub, no Python needed
     sheet.write_blank(row, col, None, formats.key)
     book.define_name("FeeDeskSelfTest", f"='{sheet.name}'!${_col(col)}${row + 1}")

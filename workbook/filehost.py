@@ -91,6 +91,7 @@ class FileBook(book.TableBook):
                 from error
         written = list(self._pending)
         self._pending.clear()
+        self.forget_reads()
         return written
 
     def _close_reader(self) -> None:

@@ -810,7 +810,27 @@ OUTPUT_TABLES: tuple[Table, ...] = (
     ), "每次作业运行追加一行，不会改写旧行。", "One row appended per job run; old rows are never changed."),
 )
 
-TABLES: tuple[Table, ...] = (SETTINGS_TABLE, *INPUT_TABLES, *OUTPUT_TABLES)
+# The month's close: one row per step, on the Control sheet beside the settings (the jobs list's
+# columns keep their widths: step, job, detail, status, seconds, then rows, amount, problems).
+CONTROL_CLOSE_ANCHOR = (CONTROL_JOBS_ANCHOR[0] + 19, CONTROL_JOBS_ANCHOR[1])
+CLOSE_TITLE = {"zh": "本次月结（月结作业写入）", "en": "Last month's close (written by the close)"}
+CLOSE_STATUSES = choices(("ok", "完成", "ok"), ("problems", "有问题", "problems"), ("failed", "失败", "failed"),
+                         ("skipped", "未运行", "not run"))
+CLOSE_TABLE = Table("CloseSummary", "控制台", "Control", Role.OUTPUT, (
+    col("Step", "步骤", "Step", Kind.INT, width=6),
+    col("Job", "作业", "Job", width=14),
+    col("Detail", "结果摘要", "What it did", width=72),
+    col("Status", "结果", "Status", choices=CLOSE_STATUSES, width=18),
+    col("Seconds", "耗时（秒）", "Seconds", Kind.NUMBER, width=18),
+    col("Rows", "行数", "Rows", Kind.INT, width=12),
+    col("Amount", "金额", "Amount", Kind.MONEY, width=16),
+    col("Errors", "错误", "Errors", Kind.INT, width=8),
+    col("Warnings", "提醒", "Warnings", Kind.INT, width=8),
+), "月结作业的一页摘要：每个步骤做了什么、数量、金额、问题，函件在哪里。",
+    "The close on one page: what each step did, counts, money, problems, where the letters are.",
+    sheet_key="Control", anchor=CONTROL_CLOSE_ANCHOR)
+
+TABLES: tuple[Table, ...] = (SETTINGS_TABLE, CLOSE_TABLE, *INPUT_TABLES, *OUTPUT_TABLES)
 TABLES_BY_KEY: dict[str, Table] = {t.key: t for t in TABLES}
 
 # The sheet order of a new workbook: Control and Guide first, then inputs, then outputs.

@@ -371,6 +371,41 @@ JOBS: tuple[Job, ...] = (
                "Templates", "Letters"),
         writes=("Letters",),
     ),
+    Job(
+        key="month_close",
+        sub="MonthClose",
+        entry="macros.jobs.month_close:run",
+        zh="一键月结",
+        en="Month's close",
+        about_zh="按顺序运行检查数据、出账、账单审核、对账、账龄分析、催缴、绩效指标和生成函件，最后保存一次。"
+                 "检查数据发现错误时在出账前停止；某一步失败时什么都不保存。控制台下方的“本次月结”表列出每一步的"
+                 "数量、金额、问题和函件位置，运行日志每步一行。",
+        about_en="Runs validate, bill run, bill audit, reconcile, aging, dunning, KPIs and letters in order and saves "
+                 "once at the end. Errors found by validation stop it before the bill run; a failing step saves "
+                 "nothing. The 'Last month's close' table on the Control sheet lists each step's counts, money, "
+                 "problems and where the letters are; the Audit log gets a row per step.",
+        steps_zh=(
+            "在设置中填好截止日期和账期，粘贴本月的抄表、收款和银行流水。",
+            "点“一键月结”（或 feedesk run month-close 工作簿.xlsm）。",
+            "看控制台的“本次月结”表：每一步的结果、数量和金额；“有问题”的步骤到“问题清单”按作业筛选。",
+            "检查数据报错时月结不会出账：改正后再运行一次。",
+            "函件在表中写明的文件夹里；对账结果里“待确认”的匹配请在“处理意见”列确认或驳回，下次运行会保留。",
+        ),
+        steps_en=(
+            "Set the as-of date and the period; paste the month's readings, payments and bank lines.",
+            "Click 'Month's close' (or run 'feedesk run month-close Book.xlsm').",
+            "Read the 'Last month's close' table on the Control sheet: each step's result, counts and money; filter "
+            "the Problems sheet by job for a step marked 'problems'.",
+            "If validation finds errors, nothing is billed: fix them and run it again.",
+            "The letters are in the folder the table names; confirm or reject suggested matches in "
+            "Reconciliation's Decision column, the next run keeps your decisions.",
+        ),
+        reads=INPUTS,
+        writes=("Bills", "BillLines", "BillAudit", "Reconciliation", "Allocations", "Exceptions", "Settlements",
+                "LedgerCheck", "Aging", "AgingSummary", "AgingCustomers", "Dunning", "KPI", "KPIHistory",
+                "CustomerAnalysis", "Letters", "CloseSummary"),
+        prints="Scorecard",
+    ),
 )
 
 JOBS_BY_KEY = {job.key: job for job in JOBS}

@@ -439,6 +439,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Import profile '{profile}': encoding '{value}' is not known; FeeDesk detects the encoding instead. Common "
         "ones: gbk, gb18030, utf-8.",
     ),
+    # saving faults: save_no_space and save_denied are the reason inside save_failed's {error}
+    "save_no_space": (
+        "“{folder}”所在的磁盘空间不足或超出了配额（{error}），请在该磁盘上腾出至少 {needed} 的空间",
+        "the disk holding '{folder}' is full or over its quota ({error}); free at least {needed} on it",
+    ),
+    "save_denied": (
+        "没有写入文件夹“{folder}”的权限，或者文件正被其他程序（杀毒软件、网盘同步、Excel）占用（{error}），"
+        "请确认您能写入该文件夹并关闭占用文件的程序",
+        "you may not write to the folder '{folder}', or another program (antivirus, a sync client, Excel) holds the "
+        "file ({error}); make sure you can write to the folder and close that program",
+    ),
+    "folder_read_only": (
+        "“{file}”所在的文件夹“{folder}”不允许写入，结果无法保存，作业没有运行，文件未被改动。请把工作簿复制到可写的文件夹"
+        "（例如“文档”）再运行，或请管理员开放该文件夹的写入权限。",
+        "The folder '{folder}' holding '{file}' cannot be written to, so no results could be saved; the job did not "
+        "run and the file is unchanged. Copy the workbook to a folder you can write to (such as Documents) and run "
+        "it there, or ask your administrator for write access to the folder.",
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import os
 import stat
 import zipfile
@@ -87,8 +88,13 @@ class FileBook(book.TableBook):
             package.save_atomically(self.path, lambda tmp: package.write_package(self.path, tmp, replaced, removed),
                                     backup_path(self.path))
         except OSError as error:
-            raise BookError(problems.make("save_failed", self.lang, file=shown, error=error.strerror or error)) \
-                from error
+            reason, folder = error.strerror or str(error), os.path.dirname(self.path)
+            if error.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)):
+                needed = f"{max(1, round(2 * self._opened[1] / 1_000_000))} MB"  # the new file and the backup
+                reason = problems.message("save_no_space", self.lang, folder=folder, error=reason, needed=needed)
+            elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                reason = problems.message("save_denied", self.lang, folder=folder, error=reason)
+            raise BookError(problems.make("save_failed", self.lang, file=shown, error=reason)) from error
         written = list(self._pending)
         self._pending.clear()
         self.forget_reads()
@@ -121,6 +127,8 @@ class FileBook(book.TableBook):
         mode = os.stat(self.path).st_mode
         if not mode & stat.S_IWUSR or not os.access(self.path, os.W_OK):
             raise BookError(problems.make("read_only", self.lang, file=shown))
+        if not os.access(folder, os.W_OK | os.X_OK):  # the new file is written beside the old one
+            raise BookError(problems.make("folder_read_only", self.lang, file=shown, folder=folder))
 
     def _raw(self, table: str):
         part = self.index.tables[table.lower()]
@@ -234,8 +242,12 @@ def _take_lock(path: str, shown: str, lang: str):
     for _ in range(5):
         try:
             handle = open(target, "a+")
-        except OSError:  # the folder is not writable: neither is the workbook's save
-            raise BookError(problems.make("read_only", lang, file=shown)) from None
+        except OSError:
+            try:  # a lock file that another user's killed run left: locking it needs no write access
+                handle = open(target, "r")
+            except OSError:  # the folder is not writable: neither is the workbook's save
+                raise BookError(problems.make("folder_read_only", lang, file=shown,
+                                              folder=os.path.dirname(target))) from None
         try:
             _lock(handle)
         except OSError:

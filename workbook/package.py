@@ -9,6 +9,7 @@ point leaves either the old or the new workbook, never half of one.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import posixpath
@@ -213,7 +214,10 @@ def _write_raw(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None
 
 
 def save_atomically(path: str, build, backup: str | None) -> None:
-    """`build(tmp_path)` writes the new file; then the old one becomes `backup` and tmp replaces it."""
+    """`build(tmp_path)` writes the new file; then the old one becomes `backup` and tmp replaces it.
+
+    A save killed halfway leaves the old file and at most its temporary file `.~NAME.PID.tmp`,
+    which the next successful save removes (`remove_stale_temps`)."""
     folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".~{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
@@ -224,19 +228,54 @@ def save_atomically(path: str, build, backup: str | None) -> None:
             backup_tmp = backup + ".tmp"
             try:
                 shutil.copy2(path, backup_tmp)
+                with open(backup_tmp, "rb+") as handle:  # on disk before it replaces the previous backup
+                    os.fsync(handle.fileno())
                 os.replace(backup_tmp, backup)
             finally:
                 if os.path.exists(backup_tmp):
-                    os.remove(backup_tmp)
+                    with contextlib.suppress(OSError):  # never hide why the save failed
+                        os.remove(backup_tmp)
         shutil.copymode(path, tmp)
         os.replace(tmp, path)
         try:
             _sync_folder(folder)
         except OSError:
             pass  # the rename is done; some network file systems cannot sync a folder
+        remove_stale_temps(path)
     finally:
         if os.path.exists(tmp):
-            os.remove(tmp)
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+
+
+def remove_stale_temps(path: str) -> list[str]:
+    """Remove the temporary files `.~NAME.PID.tmp` that saves of `path` left when they were
+    killed halfway, those of processes that no longer run; returns their names."""
+    folder, name = os.path.split(os.path.abspath(path))
+    pattern = re.compile(rf"\.~{re.escape(name)}\.(\d{{1,10}})\.tmp")
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return []
+    removed = []
+    for entry in entries:
+        match = pattern.fullmatch(entry)
+        if not match or int(match.group(1)) == os.getpid():
+            continue
+        if os.name == "posix":  # on Windows a file that a running save still writes cannot be removed
+            try:
+                os.kill(int(match.group(1)), 0)
+                continue  # that process still runs: its save may be under way
+            except (ProcessLookupError, OverflowError):
+                pass
+            except OSError:  # it runs, as another user
+                continue
+        try:
+            os.remove(os.path.join(folder, entry))
+        except OSError:
+            continue
+        removed.append(entry)
+    return removed
 
 
 def _sync_folder(folder: str) -> None:

@@ -439,6 +439,52 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Import profile '{profile}': encoding '{value}' is not known; FeeDesk detects the encoding instead. Common "
         "ones: gbk, gb18030, utf-8.",
     ),
+    # hostile input
+    "damaged_part": (
+        "“{file}”已损坏，无法读取（{error}）。文件未被改动。请用 Excel 打开它（Excel 会提示修复）并另存为新的工作簿，"
+        "或改用备份文件（.bak），再运行。",
+        "'{file}' is damaged and cannot be read ({error}). The file was not changed. Open it in Excel (which offers "
+        "to repair it) and save it as a new workbook, or use the backup (.bak), then run again.",
+    ),
+    "zip_bomb": (
+        "“{file}”中的 {part} 解压后有 {size} 字节（压缩时只有 {packed} 字节），这是“压缩炸弹”，FeeDesk 拒绝读取，文件未被改动。"
+        "请改用原来的工作簿或备份文件（.bak），不要打开来历不明的文件。",
+        "In '{file}', part {part} would inflate to {size} bytes from {packed}: a zip bomb. FeeDesk refuses to read "
+        "it; the file was not changed. Use the original workbook or the backup (.bak), and do not open files of "
+        "unknown origin.",
+    ),
+    "xml_bomb": (
+        "“{file}”中的 {part} 含有 DTD 或实体定义（“XML 炸弹”就是这样做的），Excel 从不写这种内容，FeeDesk 拒绝读取，"
+        "文件未被改动。请改用原来的工作簿或备份文件（.bak），不要打开来历不明的文件。",
+        "In '{file}', part {part} declares a DTD or entities (as an 'XML bomb' does); Excel never writes them, so "
+        "FeeDesk refuses to read it and the file was not changed. Use the original workbook or the backup (.bak), "
+        "and do not open files of unknown origin.",
+    ),
+    "sheet_beyond_excel": (
+        "工作表“{sheet}”中有单元格 {cell}，超出了 Excel 的上限（1,048,576 行、16,384 列，最后一格是 XFD1048576）。"
+        "工作簿已损坏或被改动过，FeeDesk 拒绝读取，文件未被改动。请改用原来的工作簿或备份文件（.bak）。",
+        "Sheet '{sheet}' has a cell at {cell}, beyond Excel's limit of 1,048,576 rows and 16,384 columns (the last "
+        "cell is XFD1048576). The workbook is damaged or was tampered with, so FeeDesk refuses to read it; the file "
+        "was not changed. Use the original workbook or the backup (.bak).",
+    ),
+    "sheet_too_large": (
+        "工作表“{sheet}”的使用区域一直延伸到单元格 {cell}（约 {cells} 个单元格），远大于其中的表格，读取它会耗尽内存。"
+        "请在 Excel 中删除表格右侧和下方多余的单元格（按 Ctrl+End 可找到最后一个单元格），保存后再运行。",
+        "The used area of sheet '{sheet}' reaches cell {cell} (about {cells} cells), far beyond its table; reading "
+        "it would run out of memory. In Excel, delete the stray cells right of and below the table (Ctrl+End shows "
+        "the last one), save, and run again.",
+    ),
+    "letter_template_failed": (
+        "函件模板 {template} 无法使用：{error}。本批函件一封也没有生成。请改用 templates 文件夹中原来的模板，"
+        "模板中只使用“使用说明”列出的字段。",
+        "Letter template {template} cannot be used: {error}. No letter of this batch was written. Use the "
+        "original template from the templates folder, with only the fields the Guide lists.",
+    ),
+    "merged_cells": (
+        "{value} 是合并单元格：合并后只有左上角的单元格有值，其余单元格按空白读取。请取消合并，并在每一行填写各自的值。",
+        "{value} are merged cells: only the top-left cell of a merge holds the value, the others read as blank. "
+        "Unmerge them and fill in each row's own value.",
+    ),
     # saving faults: save_no_space and save_denied are the reason inside save_failed's {error}
     "save_no_space": (
         "“{folder}”所在的磁盘空间不足或超出了配额（{error}），请在该磁盘上腾出至少 {needed} 的空间",

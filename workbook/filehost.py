@@ -55,7 +55,7 @@ class FileBook(book.TableBook):
             self._calamine = python_calamine.CalamineWorkbook.from_path(self.path)
         except (package.PackageError, zipfile.BadZipFile, python_calamine.CalamineError, OSError) as error:
             self.close()
-            raise BookError(problems.make("not_a_workbook", self.lang, file=shown)) from error
+            raise BookError(package.refusal(error, self.lang, shown)) from error
         self.lang = lang or self._detect_language()
 
     def _sheet_of(self, table: str) -> str | None:
@@ -134,7 +134,12 @@ class FileBook(book.TableBook):
         part = self.index.tables[table.lower()]
         r0, c0, r1, c1 = part.bounds
         r1 -= part.totals
-        sheet = self._calamine.get_sheet_by_name(part.sheet)
+        try:  # what python-calamine must not see (a cell at XFD1048576), and the error cells it reads as blank
+            with zipfile.ZipFile(self.path) as archive:
+                checked = sheetxml.check_sheet(archive, part, r1)
+            sheet = self._calamine.get_sheet_by_name(part.sheet)
+        except (package.PackageError, python_calamine.CalamineError, zipfile.BadZipFile, OSError) as error:
+            raise BookError(package.refusal(error, self.lang, os.path.basename(self.path))) from error
         values = sheet.to_python(skip_empty_area=False, nrows=r1 + 2 + part.totals)
         below = values[r1 + 1 + part.totals] if len(values) > r1 + 1 + part.totals else []
         if any(cell not in ("", None) for cell in below[c0:c1 + 1]):
@@ -147,6 +152,7 @@ class FileBook(book.TableBook):
         if c0 != 0 or any(len(row) != width for row in block[:1]) or (block and len(block[-1]) != width):
             block = [row[c0:c1 + 1] for row in block]
             block = [row + [""] * (width - len(row)) if len(row) < width else row for row in block]
+        self.read_problems.extend(checked.apply(block, self.lang))
         if not block:
             return list(part.columns), [], r0 + 2
         return block[0], block[1:], r0 + 2

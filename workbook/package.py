@@ -17,7 +17,11 @@ import re
 import shutil
 import struct
 import zipfile
+import zlib
 from xml.etree import ElementTree
+
+import defusedxml
+import defusedxml.ElementTree
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -25,11 +29,39 @@ NS = {
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
 TABLE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
+# Hostile input: limits checked before anything inflates or parses a part.
 MAX_PART_BYTES = 2_000_000_000  # a part that inflates beyond this is refused (zip bomb)
+MAX_XML_BYTES = 64_000_000  # workbook.xml, relationships, table parts: kilobytes in a real workbook
+MAX_RATIO = 200  # a part inflating to more than this many times its compressed size is a zip bomb ...
+RATIO_FLOOR = 16_000_000  # ... once it inflates beyond this (real sheets compress 10-30 times)
+PROLOG_BYTES = 65_536  # a part's XML declaration and any DTD must sit in its first bytes
+READ_CHUNK = 1 << 20  # bytes inflated at a time when a part is streamed
+EXCEL_ROWS = 1_048_576  # a sheet's rows and columns in Excel
+EXCEL_COLUMNS = 16_384
 
 
 class PackageError(Exception):
-    """The file is not a workbook we can read (not a zip, no workbook part, damaged)."""
+    """The file is not a workbook we can read (not a zip, no workbook part, damaged, a bomb).
+
+    `code` is the Problem code that tells the officer what happened; `params` fill its message."""
+
+    def __init__(self, message: str, code: str = "not_a_workbook", **params):
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+def refusal(error: Exception, lang: str, file: str):
+    """The Problem telling the officer why the workbook `file` cannot be read (`error` is what
+    opening or reading it raised)."""
+    from feedesk import problems
+
+    if isinstance(error, PackageError):
+        params = dict(error.params)
+        return problems.make(error.code, lang, sheet=params.pop("sheet", ""), file=file, **params)
+    if type(error).__module__.startswith("python_calamine"):  # python-calamine refused a part
+        return problems.make("damaged_part", lang, file=file, error=f"{type(error).__name__}: {error}"[:160])
+    return problems.make("not_a_workbook", lang, file=file)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,27 +111,92 @@ def column_letter(index: int) -> str:
 
 
 def open_zip(path: str) -> zipfile.ZipFile:
+    """The package, refused when it is not a workbook or a part is a bomb: a part declaring a
+    huge size or ratio (zip bomb), or an XML part with a DTD (entity expansion, the "billion
+    laughs"). python-calamine reads sharedStrings, styles and the sheets itself, so every XML
+    part's prolog is checked here, before anything parses it."""
     if not zipfile.is_zipfile(path):
         raise PackageError("not a zip package")
     try:
         package = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise PackageError(str(error)) from None
-    if "xl/workbook.xml" not in package.NameToInfo:
+    try:
+        if "xl/workbook.xml" not in package.NameToInfo:
+            raise PackageError("no xl/workbook.xml part")
+        for info in package.infolist():
+            _check_size(info)
+        for info in package.infolist():
+            if info.filename.endswith((".xml", ".rels", ".vml")) and info.file_size:
+                _check_prolog(package, info)
+    except BaseException:
         package.close()
-        raise PackageError("no xl/workbook.xml part")
-    for info in package.infolist():
-        if info.file_size > MAX_PART_BYTES:
-            package.close()
-            raise PackageError(f"part {info.filename} inflates to {info.file_size} bytes")
+        raise
     return package
 
 
-def _parse(package: zipfile.ZipFile, part: str):
+def _check_size(info: zipfile.ZipInfo) -> None:
+    size = info.file_size
+    if size > MAX_PART_BYTES or size > RATIO_FLOOR and size > MAX_RATIO * max(info.compress_size, 1):
+        raise PackageError(f"part {info.filename} inflates to {size} bytes from {info.compress_size}",
+                           "zip_bomb", part=info.filename, size=f"{size:,}", packed=f"{info.compress_size:,}")
+
+
+def stream_part(package: zipfile.ZipFile, part: str, limit: int = MAX_PART_BYTES):
+    """The part's bytes chunk by chunk, never more than its declared size (a part whose data
+    inflates beyond the size it declares fails its CRC check: the zip lies)."""
     try:
-        return ElementTree.fromstring(package.read(part))
-    except (KeyError, ElementTree.ParseError) as error:
-        raise PackageError(f"{part}: {error}") from None
+        info = package.getinfo(part)
+    except KeyError:
+        raise PackageError(f"no part {part}") from None
+    _check_size(info)
+    if info.file_size > limit:
+        raise PackageError(f"part {part} inflates to {info.file_size} bytes", "zip_bomb", part=part,
+                           size=f"{info.file_size:,}", packed=f"{info.compress_size:,}")
+    try:
+        with package.open(info) as stream:
+            while True:
+                chunk = stream.read(READ_CHUNK)
+                if not chunk:
+                    return
+                yield chunk
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as error:
+        raise PackageError(f"{part}: {error}", "damaged_part", part=part, error=f"{part}: {error}"[:160]) from None
+
+
+def read_part(package: zipfile.ZipFile, part: str, limit: int = MAX_XML_BYTES) -> bytes:
+    """A part's bytes, refused beyond `limit` or when the zip lies about its size."""
+    return b"".join(stream_part(package, part, limit))
+
+
+_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_prolog(package: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a DTD (<!DOCTYPE, <!ENTITY) before the root element: FeeDesk's own XML is parsed
+    by defusedxml, but python-calamine parses sharedStrings, styles and sheets itself."""
+    head = b""
+    try:
+        with package.open(info) as stream:
+            head = stream.read(PROLOG_BYTES)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as error:
+        raise PackageError(f"{info.filename}: {error}", "damaged_part", part=info.filename,
+                           error=f"{info.filename}: {error}"[:160]) from None
+    root = _ROOT.search(head)
+    prolog = head[:root.start()] if root else head
+    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or (root is None and len(head) >= PROLOG_BYTES):
+        raise PackageError(f"{info.filename} declares a DTD", "xml_bomb", part=info.filename)
+
+
+def _parse(package: zipfile.ZipFile, part: str):
+    """A small part (workbook, relationships, table) parsed by defusedxml: no DTD, no entities."""
+    data = read_part(package, part)
+    try:
+        return defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
+    except defusedxml.DefusedXmlException as error:
+        raise PackageError(f"{part}: {error}", "xml_bomb", part=part) from None
+    except ElementTree.ParseError as error:
+        raise PackageError(f"{part}: {error}", "damaged_part", part=part, error=f"{part}: {error}"[:160]) from None
 
 
 def _rels(package: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
@@ -132,8 +229,20 @@ def read_index(package: zipfile.ZipFile) -> Index:
             node = _parse(package, part)
             columns = tuple(c.get("name", "") for c in node.findall("m:tableColumns/m:tableColumn", NS))
             name = node.get("name") or node.get("displayName")
-            totals = int(node.get("totalsRowCount") or 0)
-            tables[name.lower()] = TablePart(name, sheet_name, sheet_part, part, node.get("ref"), columns, totals)
+            ref = node.get("ref") or ""
+            if not name or not re.fullmatch(r"\$?[A-Za-z]{1,3}\$?\d{1,7}(:\$?[A-Za-z]{1,3}\$?\d{1,7})?", ref):
+                raise PackageError(f"{part}: table without a name or a range", "damaged_part", part=part,
+                                   error=f"{part}: name={name!r} ref={ref!r}"[:160])
+            start, _, end = ref.partition(":")
+            last_row, last_col = cell_position(end or start)
+            if last_row >= EXCEL_ROWS or last_col >= EXCEL_COLUMNS:
+                raise PackageError(f"table {name} reaches {end or start}", "sheet_beyond_excel", sheet=sheet_name,
+                                   cell=(end or start).upper())
+            try:
+                totals = int(node.get("totalsRowCount") or 0)
+            except ValueError:
+                totals = 0
+            tables[name.lower()] = TablePart(name, sheet_name, sheet_part, part, ref, columns, totals)
     return Index(sheets, tables, names)
 
 

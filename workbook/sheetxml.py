@@ -6,19 +6,28 @@ validations, drawings, the table part link). Cells the officer put beside or bel
 are kept; if the table would grow over them, the write is refused. Text is written as inline
 strings, so a value starting with '=' stays text and never becomes a formula. Each cell takes
 the style of its column (set by the builder in <cols>), so number formats survive a resize.
+
+Before python-calamine reads a sheet, `check_sheet` streams its XML once: a cell beyond Excel's
+last (XFD1048576) or a used area far larger than the table is refused (calamine holds a sheet as
+a dense grid from its first to its last cell, so one stray cell at XFD1048576 would need
+hundreds of GB and abort the process), and it finds what calamine does not tell: error cells
+(#N/A, #REF!, which calamine reads as blank) and merged ranges (only a merge's top-left cell
+holds a value; FeeDesk reads the others as blank, like Excel's own formulas do, and says so).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 
 import numpy as np
 
-from workbook import package
+from feedesk import problems
+from workbook import package, tables
 from workbook.layout import Kind
 
-EXCEL_ROWS = 1_048_576
+EXCEL_ROWS = package.EXCEL_ROWS
 MAX_TEXT = 32_767  # characters Excel keeps in a cell
 
 _ROW = re.compile(rb"<row\b[^>]*?\br=\"(\d+)\"[^>]*?(?:/>|>(.*?)</row>)", re.S)
@@ -187,3 +196,188 @@ def rewrite(sheet_xml: bytes, table_xml: bytes, table: package.TablePart, column
     new_table = re.sub(rb"<sortState\b.*?(?:/>|</sortState>)", b"", new_table, flags=re.S)
     new_table = re.sub(rb"<filterColumn\b.*?(?:/>|</filterColumn>)", b"", new_table, flags=re.S)
     return new_sheet, new_table, ref
+
+
+# --- reading: what python-calamine must not see, and what it does not tell ------------------
+
+MAX_SHEET_CELLS = 50_000_000  # first to last used row x column: calamine keeps ~32 bytes a cell
+# A cell's or row's reference other than one letter and at most six digits: rare, so the stream
+# is searched for these only (a pattern led by the literal 'r=': about 1 s for 600 MB of XML).
+_FAR_REF = re.compile(rb"r=[\"'](?![A-Z]?\d{1,6}[\"'])(?<=\sr=[\"'])([A-Za-z]*)(\d*)")
+_REF_ATTR = re.compile(rb"\sr=[\"']([A-Za-z]*)(\d*)[\"']")
+_LAST_ROW = re.compile(rb"<row\b[^>]*?\sr=[\"'](\d+)")
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_MERGE = re.compile(rb"<mergeCell\b[^>]*?\bref=[\"']([A-Za-z]+\d+)(?::([A-Za-z]+\d+))?[\"']")
+
+
+@dataclasses.dataclass
+class SheetCheck:
+    """What a sheet's XML says that python-calamine does not: error cells and merged ranges
+    inside a table's bounds (zero-based positions)."""
+
+    bounds: tuple[int, int, int, int]
+    sheet: str
+    errors: dict[tuple[int, int], str] = dataclasses.field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = dataclasses.field(default_factory=list)
+
+    def apply(self, block: list[list], lang: str) -> list[problems.Problem]:
+        """Put each error cell's error text (#N/A ...) into `block` (the table's rows as calamine
+        read them, header first, where they are blank), so typing reports it with its sheet, row
+        and column; and a warning for each merged range over the table's data rows."""
+        r0, c0, _, _ = self.bounds
+        for (row, col), text in self.errors.items():
+            i, j = row - r0, col - c0
+            if 0 < i < len(block) and j >= 0:
+                cells = block[i]
+                if j >= len(cells):
+                    cells.extend([""] * (j + 1 - len(cells)))
+                cells[j] = text
+        found = []
+        header = block[0] if block else []
+        for m0, n0, m1, n1 in self.merged:
+            at = max(n0, c0) - c0
+            column = str(header[at]) if at < len(header) and header[at] not in (None, "") else ""
+            where = f"{package.column_letter(n0)}{m0 + 1}:{package.column_letter(n1)}{m1 + 1}"
+            found.append(problems.make("merged_cells", lang, sheet=self.sheet, row=max(m0, r0 + 1) + 1, column=column,
+                                       value=where, severity=problems.WARNING))
+        return found
+
+
+def check_sheet(archive, part: package.TablePart, last_row: int | None = None) -> SheetCheck:
+    """Stream the XML of the sheet holding `part` once, before python-calamine reads it.
+
+    Raises package.PackageError: a cell or row beyond XFD1048576 ('sheet_beyond_excel', as
+    soon as it is seen: a 2,000,000-row sheet stops at row 1,048,577), a used area over
+    MAX_SHEET_CELLS ('sheet_too_large'), a part that is a bomb or lies about its size. Cells and
+    rows without a reference (no r attribute, which no spreadsheet program writes) are placed by
+    calamine and not checked here."""
+    r0, c0, r1, c1 = part.bounds
+    if last_row is not None:
+        r1 = last_row
+    check = SheetCheck((r0, c0, r1, c1), part.sheet)
+    extent = [0, 0, 0]  # the largest row and column of far references, the last <row> seen
+    rest = b""
+    longest = 8 * package.READ_CHUNK
+    for chunk in package.stream_part(archive, part.sheet_part):
+        data = rest + chunk if rest else chunk
+        cut = data.rfind(b"</row>")
+        if cut >= 0 and len(data) - cut < package.READ_CHUNK:
+            cut += 6  # whole rows: an error cell's tag and value stay together
+        else:
+            opened, closed = data.rfind(b"<"), data.rfind(b">")
+            cut = opened if opened > closed else len(data)  # an unfinished tag waits for the next chunk
+            if len(data) - cut > longest:
+                raise package.PackageError(f"{part.sheet_part}: a tag longer than {longest:,} bytes",
+                                           "damaged_part", part=part.sheet_part,
+                                           error=f"{part.sheet_part}: a tag longer than {longest:,} bytes")
+            _merged_cells(data, cut, check)  # not rows: <mergeCells> may be in it
+        _scan_piece(data, cut, check, extent)
+        rest = data[cut:]
+    _scan_piece(rest, len(rest), check, extent)
+    _merged_cells(rest, len(rest), check)  # after the last row, where <mergeCells> belongs
+    tall, wide, last = extent
+    rows, cols = max(tall, last), max(wide, 26)
+    if wide > 26 and rows * cols <= MAX_SHEET_CELLS < 999_999 * cols:
+        rows = max(rows, _exact_last_row(archive, part.sheet_part))  # rows out of order could hide a taller one
+    if rows * cols > MAX_SHEET_CELLS:
+        cell = f"{package.column_letter(cols - 1)}{rows}"
+        raise package.PackageError(f"sheet {part.sheet} reaches {cell}", "sheet_too_large", sheet=part.sheet,
+                                   cell=cell, cells=f"{rows * cols:,}")
+    return check
+
+
+def _scan_piece(data: bytes, end: int, check: SheetCheck, extent: list[int]) -> None:
+    """data[:end], a piece of a sheet's XML that ends at a tag boundary (not copied): far
+    references (refused beyond Excel's last cell at once), the last row, error cells, merges."""
+    row_at = data.rfind(b"<row", 0, end)
+    if row_at >= 0:
+        match = _LAST_ROW.match(data, row_at, end)
+        if match and not _empty_tag(data, match.end()):
+            extent[2] = max(extent[2], int(match.group(1)))
+    for match in _FAR_REF.finditer(data, 0, end):
+        letters, digits = match.group(1, 2)
+        if len(letters) < 2 and len(digits) == 7 and int(digits) <= package.EXCEL_ROWS:
+            extent[0] = max(extent[0], int(digits))  # rows 1,000,000 to 1,048,576 of a full sheet: fine
+            continue
+        row, col = _far_reference(data, match, check.sheet)
+        if row and not _empty_tag(data, match.end()):  # python-calamine skips a cell without a value
+            extent[0], extent[1] = max(extent[0], row), max(extent[1], col)
+    if data.find(b't="e"', 0, end) >= 0:
+        _error_cells(data, end, check)
+
+
+def _far_reference(piece: bytes, match, sheet: str) -> tuple[int, int]:
+    """(row, 1-based column) of a cell's or row's reference found by _FAR_REF; (0, 0) when the
+    match is some other attribute; refused beyond Excel's last cell."""
+    start = match.start()
+    tag = piece.rfind(b"<", 0, start)
+    if tag < 0 or piece.find(b">", tag, start) >= 0:
+        return 0, 0
+    name = piece[tag + 1: tag + 5]
+    if not (name.startswith(b"c") and name[1:2].isspace() or name.startswith(b"row") and name[3:4].isspace()):
+        return 0, 0
+    letters, digits = match.group(1).upper(), match.group(2)
+    if not digits:
+        return 0, 0
+    cell = ((letters or b"A") + digits).decode("ascii", "replace")[:20]
+    if len(letters) > 3 or len(digits) > 7:
+        raise package.PackageError(f"sheet {sheet}: cell {cell}", "sheet_beyond_excel", sheet=sheet, cell=cell)
+    col = 0
+    for letter in letters:
+        col = col * 26 + letter - 64
+    row = int(digits)
+    if row > package.EXCEL_ROWS or col > package.EXCEL_COLUMNS:
+        raise package.PackageError(f"sheet {sheet}: cell {cell}", "sheet_beyond_excel", sheet=sheet, cell=cell)
+    return row, col
+
+
+def _empty_tag(piece: bytes, at: int) -> bool:
+    """Whether the tag around `at` closes itself (<c r="XFD9" s="1"/>: formatting, no value)."""
+    end = piece.find(b">", at)
+    return end > 0 and piece[end - 1] == 0x2F  # '/'
+
+
+def _exact_last_row(archive, sheet_part: str) -> int:
+    """The largest row any cell or row names (a full pass: only for sheets with far columns)."""
+    last, rest = 0, b""
+    for chunk in package.stream_part(archive, sheet_part):
+        data = rest + chunk
+        cut = data.rfind(b"<")
+        piece, rest = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+        rows = [int(m.group(2)) for m in _REF_ATTR.finditer(piece) if m.group(2)]
+        if rows:
+            last = max(last, max(rows))
+    rows = [int(m.group(2)) for m in _REF_ATTR.finditer(rest) if m.group(2)]
+    return max([last, *rows])
+
+
+def _error_cells(piece: bytes, stop: int, check: SheetCheck) -> None:
+    r0, c0, r1, c1 = check.bounds
+    at = piece.find(b't="e"', 0, stop)
+    while at >= 0:
+        tag = piece.rfind(b"<", 0, at)
+        end = piece.find(b">", at)
+        if tag >= 0 and end >= 0 and piece[tag + 1: tag + 2] == b"c" and piece[tag + 2: tag + 3].isspace() \
+                and piece.find(b">", tag, at) < 0:
+            ref = _REF_ATTR.search(piece, tag, end)
+            if ref and ref.group(1) and ref.group(2):
+                row, col = package.cell_position((ref.group(1) + ref.group(2)).decode("ascii"))
+                if r0 < row <= r1 and c0 <= col <= c1:
+                    text = ""
+                    if piece[end - 1: end] != b"/":
+                        close = piece.find(b"</c>", end)
+                        value = _VALUE.search(piece, end, close if close >= 0 else len(piece))
+                        text = value.group(1).decode("utf-8", "replace").strip() if value else ""
+                    check.errors[(row, col)] = text if text in tables.EXCEL_ERRORS else "#VALUE!"
+        at = piece.find(b't="e"', at + 5, stop)
+
+
+def _merged_cells(piece: bytes, stop: int, check: SheetCheck) -> None:
+    r0, c0, r1, c1 = check.bounds
+    if piece.find(b"<mergeCell", 0, stop) < 0:
+        return
+    for match in _MERGE.finditer(piece, 0, stop):
+        m0, n0 = package.cell_position(match.group(1).decode("ascii"))
+        m1, n1 = package.cell_position((match.group(2) or match.group(1)).decode("ascii"))
+        if m1 > r0 and m0 <= r1 and n1 >= c0 and n0 <= c1 and (m1 > m0 or n1 > n0):
+            check.merged.append((m0, n0, m1, n1))

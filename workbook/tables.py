@@ -21,7 +21,10 @@ from feedesk import dates, money, problems
 from workbook import layout
 from workbook.layout import Kind
 
-EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+# Error values a cell can hold (python-calamine reads error cells as blank: the file host puts
+# their text back, see sheetxml.check_sheet); each one in an input is a Problem, never a value.
+EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA",
+                "#BLOCKED!", "#CONNECT!", "#FIELD!", "#UNKNOWN!", "#BUSY!", "#PYTHON!", "#EXTERNAL!"}
 _SPACES = re.compile(r"\s+")
 _UNIX_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 
@@ -396,7 +399,9 @@ def _period(column, raw, blank, report):
 
     periods = _by_unique(raw, blank, parse)
     for index in np.flatnonzero(~blank & pd.isna(periods)):
-        report("bad_period", int(index), raw[index])
+        value = raw[index]
+        error = value.__class__ is str and value.strip() in EXCEL_ERRORS
+        report("error_cell" if error else "bad_period", int(index), value.strip() if error else value)
         blank[index] = True
     return periods
 

@@ -290,7 +290,7 @@ def write_package(source: str, target: str, replaced: dict[str, bytes], removed:
     """Copy `source` to `target`, replacing the parts in `replaced` and leaving out `removed`;
     the others are copied raw."""
     with zipfile.ZipFile(source) as original, open(source, "rb") as raw, \
-            zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+            zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as out:
         for info in original.infolist():
             if info.filename in replaced or info.filename in removed:
                 continue

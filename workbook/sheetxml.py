@@ -18,7 +18,7 @@ holds a value; FeeDesk reads the others as blank, like Excel's own formulas do, 
 from __future__ import annotations
 
 import dataclasses
-import math
+import itertools
 import re
 
 import numpy as np
@@ -62,8 +62,13 @@ def column_styles(sheet_xml: bytes) -> dict[int, str]:
     return styles
 
 
+_PLAIN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff&<>\r]|_x")
+
+
 def escape(text: str) -> str:
     """Text as Excel will show it: legal XML, `_xHHHH_` kept literal, at most 32,767 characters."""
+    if len(text) <= MAX_TEXT and _PLAIN.search(text) is None:  # nearly every cell: nothing to do
+        return text
     text = _ILLEGAL.sub("", text)[:MAX_TEXT]
     text = text.replace("_x", "_x005F_x") if "_x" in text else text
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
@@ -75,28 +80,43 @@ def _column_cells(kind: Kind, values: np.ndarray, letter: str, style: str, first
     rows = range(first, first + len(values))
     if kind in (Kind.MONEY, Kind.NUMBER, Kind.PRICE, Kind.RATE):
         floats = np.asarray(values, dtype="float64")
-        return [f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>' if math.isfinite(v) else ""
-                for r, v in zip(rows, floats.tolist())]
+        finite = np.isfinite(floats).tolist()
+        return [f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>' if ok else ""
+                for r, v, ok in zip(rows, floats.tolist(), finite)]
     if kind is Kind.INT:
         return ["" if v is None else f'<c r="{letter}{r}"{s}><v>{int(v)}</v></c>' for r, v in zip(rows, values)]
     if kind in (Kind.DATE, Kind.DATETIME):
         stamps = np.asarray(values, dtype="datetime64[s]")
-        serials = ((stamps - _EPOCH).astype("float64") / 86400.0).tolist()
+        serials = ((stamps - _EPOCH).astype("float64") / 86400.0)
         missing = (np.isnat(stamps) | (stamps < np.datetime64("1900-03-01", "s"))).tolist()  # Excel's 1900 bug
         if kind is Kind.DATE:
-            return ["" if gone else f'<c r="{letter}{r}"{s}><v>{int(v)}</v></c>'
-                    for r, v, gone in zip(rows, serials, missing)]
+            whole = np.where(np.isnan(serials), 0, serials).astype(np.int64).tolist()
+            return ["" if gone else f'<c r="{letter}{r}"{s}><v>{v}</v></c>'
+                    for r, v, gone in zip(rows, whole, missing)]
         return ["" if gone else f'<c r="{letter}{r}"{s}><v>{v!r}</v></c>'
-                for r, v, gone in zip(rows, serials, missing)]
+                for r, v, gone in zip(rows, serials.tolist(), missing)]
+    open_tag, known = f'"{s} t="inlineStr"><is><t', {}
     cells = []
     for r, v in zip(rows, values):
-        if v is None or v == "" or (v.__class__ is float and v != v):
+        if v.__class__ is str:
+            if not v:
+                cells.append("")
+                continue
+            inner = known.get(v)  # repeated labels (periods, statuses, regions) escaped once
+            if inner is None:
+                inner = known[v] = _inline(escape(v))
+        elif v is None or (v.__class__ is float and v != v):
             cells.append("")
             continue
-        text = escape(str(v))
-        space = ' xml:space="preserve"' if text != text.strip() else ""
-        cells.append(f'<c r="{letter}{r}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        else:
+            inner = _inline(escape(str(v)))
+        cells.append(f'<c r="{letter}{r}{open_tag}{inner}</t></is></c>')
     return cells
+
+
+def _inline(text: str) -> str:
+    """The rest of an inline string's <t> tag: spaces at either end kept as typed."""
+    return (' xml:space="preserve">' if text != text.strip() else ">") + text
 
 
 def _foreign_cells(data: bytes, first_row: int, c0: int, c1: int, old_last: int):
@@ -170,7 +190,11 @@ def rewrite(sheet_xml: bytes, table_xml: bytes, table: package.TablePart, column
         for at, column, values in ordered
     ]
     body = []
-    for i, cells in enumerate(zip(*cell_lists)):
+    if not foreign:  # the usual case: one join over every cell of the table
+        opening_tags = [f'<row r="{row}">' for row in range(first, first + count)]
+        closing_tags = itertools.repeat("</row>", count)
+        body.append("".join(itertools.chain.from_iterable(zip(opening_tags, *cell_lists, closing_tags))).encode())
+    for i, cells in enumerate(zip(*cell_lists) if foreign else ()):
         row = first + i
         extra = foreign.pop(row, None)
         if extra:

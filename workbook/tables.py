@@ -478,13 +478,23 @@ def to_sheet_columns(spec: layout.Table, frame: pd.DataFrame, lang: str) -> list
                                if isinstance(v, str) else labels[bool(v)] for v in series], dtype=object)
         elif column.choices:
             labels = {c.code: c.label(lang) for c in column.choices}
-            values = np.array([None if v is None or v is pd.NA or v != v else labels.get(v, v) for v in series],
-                              dtype=object)
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)  # a handful of codes over many rows
+            shown = np.array([labels.get(v, v) for v in uniques] + [None], dtype=object)
+            values = shown[codes]  # the sentinel -1 takes the trailing None
         else:
-            values = np.array([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
-                               for v in series], dtype=object)
+            values = _sheet_text(series)
         out.append((column, values))
     return out
+
+
+def _sheet_text(series: pd.Series) -> np.ndarray:
+    """Text cells: str or None, converting anything else (numbers in a text column) once."""
+    values = series.to_numpy(dtype=object, na_value=None)
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return values
+    return np.array([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+                     for v in values], dtype=object)
 
 
 def type_settings(values: dict[str, tuple[int, object]], lang: str, sheet: str):

@@ -49,6 +49,9 @@ _TEXT = {
             "月日顺序不明确的写法会被报告为问题。",
             "表头可以用中文或英文；多出的列会被忽略。表格名称（如 Customers、Bills）不要修改，公式和按钮靠它们找到表格。",
             "截止日期和账期取自设置表，作业不会使用电脑的当前日期，所以过去某天的结果可以原样重现。",
+            "一张工作表最多 1,048,576 行。更长的表格（大户数的全年账单、抄表）接着写在“账单 (2)”“账单 (3)”……"
+            "工作表上，表格名为 Bills_2、Bills_3……，列相同；作业把它们当作一张表读取。自己粘贴超过一张表的数据时，"
+            "复制该工作表（Excel 会命名为“账单 (2)”），并把其中表格的名称改为 Bills_2。",
         ),
         (
             "Enter amounts in yuan; inside, FeeDesk computes in exact fen and rounds half-up to the fen, with no "
@@ -59,6 +62,10 @@ _TEXT = {
             "Bills ...): formulas and buttons find the tables by them.",
             "The as-of date and period come from the settings, never from the computer's clock, so a result for a "
             "past day can be reproduced exactly.",
+            "A sheet holds 1,048,576 rows. A longer table (a large desk's year of bills or readings) continues on "
+            "sheets 'Bills (2)', 'Bills (3)' ... holding tables Bills_2, Bills_3 ... with the same columns; jobs read "
+            "them as one table. To paste more rows than a sheet holds, copy the sheet (Excel names the copy "
+            "'Bills (2)') and rename its table to Bills_2.",
         ),
     ),
     "safety": ("出错时", "When something goes wrong"),
@@ -125,6 +132,9 @@ def lines(lang: str) -> list[tuple[str, object]]:
             about = "后续版本的作业将写入此表" if lang == "zh" else "a job of a later version will write it"
         out.append(("step", ("•", f"{spec.sheet_name(lang)}（{spec.key}）：{about}" if lang == "zh"
                              else f"{spec.sheet_name(lang)} ({spec.key}): {about}")))
+    close = layout.CLOSE_TABLE
+    out.append(("step", ("•", f"{layout.CONTROL_SHEET[lang]}（{close.key}）：{close.about_zh}" if lang == "zh"
+                         else f"{layout.CONTROL_SHEET[lang]} ({close.key}): {close.about_en}")))
     out.append(("text", _t("scorecard", lang)))
     out.append(("section", _t("settings", lang)))
     out += [("step", ("•", f"{s.label(lang)}：{s.note(lang)}" if lang == "zh" else f"{s.label(lang)}: {s.note(lang)}"))

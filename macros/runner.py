@@ -62,6 +62,7 @@ def execute(book, job: registry.Job, digest: str = "") -> Report:
     started = time.perf_counter()
     book.params.setdefault("digest", digest)
     try:
+        book.prefetch(job.reads)
         result = resolve(job)(book)
         found = tuple(dataclasses.replace(p, job=p.job or job.key) for p in result.problems)
         status = "problems" if problems.has_blocking(found) else "ok"

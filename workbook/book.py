@@ -98,6 +98,9 @@ class TableBook:
         self._reads[table] = (result.frame, found)
         return result.frame.copy(deep=False)
 
+    def prefetch(self, tables) -> None:
+        """A hint: these tables will be read, in this order (a host may read ahead)."""
+
     def discard(self) -> None:
         """Drop every pending write (a run that failed saves nothing)."""
         self._pending.clear()

@@ -400,7 +400,7 @@ JOBS: tuple[Job, ...] = (
             "The letters are in the folder the table names; confirm or reject suggested matches in "
             "Reconciliation's Decision column, the next run keeps your decisions.",
         ),
-        reads=INPUTS,
+        reads=INPUTS + ("BillLines", "Reconciliation", "Letters", "KPIHistory"),  # the steps' reads, in order
         writes=("Bills", "BillLines", "BillAudit", "Reconciliation", "Allocations", "Exceptions", "Settlements",
                 "LedgerCheck", "Aging", "AgingSummary", "AgingCustomers", "Dunning", "KPI", "KPIHistory",
                 "CustomerAnalysis", "Letters", "CloseSummary"),

@@ -40,15 +40,43 @@ def bill_id(period: str, customer: str) -> str:
 def with_household_and_year(usage: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
     """Usage with each row's household size and the quantity used on the same tariff in earlier
     periods of the same year (for per-person and annual thresholds), for every row at once."""
-    out = usage.copy()
     persons = customers.drop_duplicates("CustomerID").set_index("CustomerID")["Persons"]
-    out["Persons"] = out["CustomerID"].map(persons).astype("Int64")
-    keys = [out["CustomerID"], out["TariffCode"], out["Period"].str.slice(0, 4), out["Period"]]
-    quantity = out["Quantity"].where(out["Quantity"] > 0, 0.0).fillna(0.0)
-    per_period = quantity.groupby(keys).sum()  # sorted by customer, tariff, year, period
-    earlier = per_period.groupby(level=[0, 1, 2]).cumsum() - per_period
-    out["YearToDate"] = earlier.reindex(pd.MultiIndex.from_arrays(keys)).to_numpy(dtype="float64")
-    return out
+    quantity = usage["Quantity"].where(usage["Quantity"] > 0, 0.0).fillna(0.0).to_numpy(dtype="float64")
+    return usage.assign(Persons=usage["CustomerID"].map(persons).astype("Int64"),
+                        YearToDate=_earlier_in_year(usage, quantity))
+
+
+def _earlier_in_year(usage: pd.DataFrame, quantity: np.ndarray) -> np.ndarray:
+    """For each row, the quantity of the same customer and tariff in the earlier periods of its
+    year: integer codes, one sort and segment sums (a million rows in about a second)."""
+    if not len(usage):
+        return np.zeros(0)
+    customer = pd.factorize(usage["CustomerID"])[0].astype(np.int64)
+    tariff, tariffs_seen = pd.factorize(usage["TariffCode"])
+    period_codes, periods = pd.factorize(usage["Period"])
+    ranks = np.empty(len(periods), dtype=np.int64)
+    ranks[np.argsort(np.asarray(periods, dtype=str))] = np.arange(len(periods))
+    years = np.append(pd.factorize(pd.Index(periods, dtype=object).str.slice(0, 4))[0], -1)  # [-1]: no period
+    group = (customer * (len(tariffs_seen) + 1) + tariff) * (len(periods) + 1) + years[period_codes]
+    unknown = (customer < 0) | (tariff < 0) | (period_codes < 0)  # blank: no year to date (NaN)
+    group[unknown] = -1
+    rank = np.append(ranks, -1)[period_codes]
+    order = np.lexsort((rank, group))
+    g, r, q = group[order], rank[order], quantity[order]
+    new_segment = np.ones(len(g), dtype=bool)
+    new_segment[1:] = (g[1:] != g[:-1]) | (r[1:] != r[:-1])
+    starts = np.flatnonzero(new_segment)
+    sums = np.add.reduceat(q, starts)  # per (group, period)
+    segment_group = g[starts]
+    before = np.cumsum(sums) - sums  # every earlier segment, then less those of earlier groups
+    first_of_group = np.ones(len(starts), dtype=bool)
+    first_of_group[1:] = segment_group[1:] != segment_group[:-1]
+    group_base = np.maximum.accumulate(np.where(first_of_group, before, 0.0))
+    earlier_segments = before - group_base
+    earlier = np.empty(len(g))
+    earlier[order] = np.repeat(earlier_segments, np.diff(np.append(starts, len(g))))
+    earlier[unknown] = np.nan
+    return earlier
 
 
 def usage_for_period(usage: pd.DataFrame, customers: pd.DataFrame, period: str, lang: str, usage_sheet: str,
@@ -120,6 +148,12 @@ def _label(fee_item: str | None, component: str, kind: str, lang: str) -> str:
     return base
 
 
+def bill_dates(period: str, due_days: int) -> tuple[datetime.date, datetime.date]:
+    """A period's bill date (the day after it ends) and due date; OverflowError past 9999-12-31."""
+    bill_day = dates.period_end(period) + datetime.timedelta(days=1)
+    return bill_day, bill_day + datetime.timedelta(days=due_days)
+
+
 def make_bills(lines: pd.DataFrame, usage: pd.DataFrame, run_settings: settings_module.Settings,
                held: set[str], ids: dict[str, str], lang: str):
     """(bills, bill lines) for the period: one bill per customer with a non-zero total, lines
@@ -144,8 +178,7 @@ def make_bills(lines: pd.DataFrame, usage: pd.DataFrame, run_settings: settings_
         "UnitPrice": lines["UnitPrice"], "Amount": lines["Amount"],
     }).reset_index(drop=True)
 
-    bill_day = dates.period_end(period) + datetime.timedelta(days=1)
-    due_day = bill_day + datetime.timedelta(days=run_settings.payment_due_days)
+    bill_day, due_day = bill_dates(period, run_settings.payment_due_days)
     grouped = bill_lines.groupby("BillID", sort=True)
     totals = grouped["Amount"].sum()
     single_item = grouped["FeeItem"].nunique() == 1

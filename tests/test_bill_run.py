@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hypothesis
 import pandas as pd
+import pytest
+from hypothesis import strategies as st
 
+from feedesk import billing
 from macros import runner
 from tests.test_validate import edit
 from workbook import filehost
@@ -187,3 +191,24 @@ def test_the_audit_names_each_duplicate_once():
         "Status": ["open", "open", "open", "cancelled", "open", "open"]})
     found = auditing.duplicate_bills(bills, "2026-03", "zh")
     assert found["BillID"].tolist() == ["B1", "B2"]  # the cancelled second electricity bill is no duplicate
+
+
+@hypothesis.settings(max_examples=60, deadline=None)
+@hypothesis.given(st.lists(st.tuples(st.sampled_from(["C1", "C2", None]), st.sampled_from(["W", "E"]),
+                                     st.sampled_from(["2025-11", "2025-12", "2026-01", "2026-02", "2026-03", None]),
+                                     st.one_of(st.none(), st.floats(-5, 50, allow_nan=False))),
+                          max_size=40))
+def test_year_to_date_is_the_same_customer_and_tariff_earlier_in_the_year(rows):
+    """Against the plain reading: sum the positive quantities of the same customer and tariff in the
+    earlier periods of the same year (blank keys: no year to date)."""
+    usage = pd.DataFrame(rows, columns=["CustomerID", "TariffCode", "Period", "Quantity"])
+    customers = pd.DataFrame({"CustomerID": ["C1", "C2"], "Persons": pd.array([3, None], dtype="Int64")})
+    got = billing.with_household_and_year(usage, customers)["YearToDate"].tolist()
+    for row, value in zip(rows, got):
+        customer, tariff, period, _ = row
+        if customer is None or period is None:
+            assert value != value  # NaN
+            continue
+        expected = sum(max(q or 0.0, 0.0) for c, t, p, q in rows
+                       if c == customer and t == tariff and p is not None and p[:4] == period[:4] and p < period)
+        assert value == pytest.approx(expected)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 import unicodedata
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)  # serial 0 in the 1900 date system (Excel's leap-year bug included)
 MAX_SERIAL = 2958465  # 9999-12-31
+FIRST_YEAR = 1900  # Excel has no dates before 1900: a period before it is a typo
 
 
 class DateTextError(ValueError):
@@ -72,21 +74,23 @@ def number_to_date(number: float) -> datetime.date:
 
 
 def parse_period(value: object) -> str:
-    """'2026-03' from 2026-03, 2026/3, 2026年3月, 202603 or a date; ValueError otherwise."""
+    """'2026-03' from 2026-03, 2026/3, 2026年3月, 202603 or a date (years 1900 to 9999); ValueError otherwise."""
     if isinstance(value, (datetime.date, datetime.datetime)):
-        return f"{value.year:04d}-{value.month:02d}"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    cleaned = normalise_text(str(value))
-    match = _PERIOD.match(cleaned)
-    if not match:
-        try:
-            day = parse_date_text(cleaned)
-        except DateTextError:
-            raise ValueError(str(value)) from None
-        return f"{day.year:04d}-{day.month:02d}"
-    year, month = int(match[1]), int(match[2] or match[3])
-    if not 1 <= month <= 12:
+        year, month = value.year, value.month
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        cleaned = normalise_text(str(value))
+        match = _PERIOD.match(cleaned)
+        if match:
+            year, month = int(match[1]), int(match[2] or match[3])
+        else:
+            try:
+                day = parse_date_text(cleaned)
+            except DateTextError:
+                raise ValueError(str(value)) from None
+            year, month = day.year, day.month
+    if not 1 <= month <= 12 or not FIRST_YEAR <= year <= 9999:
         raise ValueError(str(value))
     return f"{year:04d}-{month:02d}"
 
@@ -98,8 +102,7 @@ def period_start(period: str) -> datetime.date:
 
 def period_end(period: str) -> datetime.date:
     start = period_start(period)
-    following = datetime.date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return following - datetime.timedelta(days=1)
+    return start.replace(day=calendar.monthrange(start.year, start.month)[1])  # 9999-12 too
 
 
 def shift_period(period: str, months: int) -> str:

@@ -503,6 +503,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "run and the file is unchanged. Copy the workbook to a folder you can write to (such as Documents) and run "
         "it there, or ask your administrator for write access to the folder.",
     ),
+    # found by fuzzing
+    "setting_out_of_range": (
+        "设置项“{setting}”的值“{value}”超出了允许的范围（{low} 至 {high}）。请在控制台的设置表中改正后重新运行。",
+        "Setting '{setting}' is '{value}', outside what it may be ({low} to {high}). Correct it in the settings "
+        "table on the Control sheet and run again.",
+    ),
+    "bill_date_out_of_range": (
+        "账期 {value} 的账单日期或到期日（账期结束后一天，再加缴费期限 {days} 天）晚于 Excel 能表示的最后一天 9999-12-31。"
+        "请在控制台的设置表中改正账期或缴费期限。",
+        "The bill date or due date of period {value} (the day after it ends, plus {days} days to pay) falls after "
+        "9999-12-31, the last day Excel has. Correct the period or the days to pay in the settings table on the "
+        "Control sheet.",
+    ),
+    "pay_by_out_of_range": (
+        "截止日期 {value} 加上缴费期限 {days} 天，晚于 Excel 能表示的最后一天 9999-12-31，函件的缴费期限无法填写。"
+        "请在控制台的设置表中改正截止日期或缴费期限。",
+        "The as-of date {value} plus {days} days to pay falls after 9999-12-31, the last day Excel has, so the "
+        "letters cannot give a date to pay by. Correct the as-of date or the days to pay in the settings table on "
+        "the Control sheet.",
+    ),
 }
 
 

@@ -75,10 +75,50 @@ FIELDS = {
 }
 
 
+MAX_DAYS = 36500  # a hundred years: beyond this a number of days is a typo (and dates overflow)
+
+
 def parse_bounds(text: str) -> tuple[int, ...]:
-    """'0,30,60' -> (0, 30, 60); strictly increasing whole days, else ValueError."""
+    """'0,30,60' -> (0, 30, 60); strictly increasing whole days from 0 to MAX_DAYS, else ValueError."""
     parts = [p.strip() for p in str(text).replace("，", ",").split(",") if p.strip()]
-    bounds = tuple(int(float(p)) for p in parts)
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise ValueError("bounds must be increasing whole numbers of days") from None
+    if not all(0 <= n <= MAX_DAYS and n.is_integer() for n in numbers):
+        raise ValueError(f"bounds must be whole numbers of days from 0 to {MAX_DAYS}")
+    bounds = tuple(int(n) for n in numbers)
     if not bounds or list(bounds) != sorted(set(bounds)):
         raise ValueError("bounds must be increasing whole numbers of days")
     return bounds
+
+
+# What a setting may hold besides its type: (lowest, highest). The workbook's typing checks the
+# type; a job checks the settings it uses against these before computing with them.
+LIMITS: dict[str, tuple[object, object]] = {
+    "AsOfDate": (datetime.date(1900, 1, 1), datetime.date(9999, 12, 31)),  # the dates Excel has
+    "Period": ("1900-01", "9999-12"),
+    "PaymentDueDays": (0, 3650),
+    "MatchTolerance": (0, 10 ** 15),  # fen
+    "MatchWindowDays": (0, MAX_DAYS),
+    "NameThreshold": (0, 100),
+    "StaleDays": (0, MAX_DAYS),
+    "NoticeRate": (-1.0, 100.0),
+    "SmtpPort": (1, 65535),
+}
+
+
+def out_of_range(record: Settings, keys) -> list[tuple[str, object, object, object]]:
+    """(key, value, lowest, highest) for each of `keys` whose value lies outside its LIMITS
+    (NaN counts as outside); blank settings are not checked here."""
+    found = []
+    for key in keys:
+        if key not in LIMITS:
+            continue
+        value = getattr(record, FIELDS[key])
+        if value is None or value == "":
+            continue
+        low, high = LIMITS[key]
+        if not low <= value <= high:  # False for NaN too
+            found.append((key, value, low, high))
+    return found

@@ -32,6 +32,7 @@ import re
 import types
 import unicodedata
 import zipfile
+import zlib
 from decimal import Decimal
 
 import numpy as np
@@ -264,6 +265,7 @@ def _blank(value) -> bool:
 
 
 _NO_AMOUNT = {"-", "--", "—", "——"}
+_MAX_YUAN = Decimal(10) ** 13  # as workbook.tables.MAX_AMOUNT: beyond it a cell is a typo, not money
 _EMPTYISH = frozenset({"", "`", "\t", " ", "`\t", None})  # raw cells that are certainly blank
 
 
@@ -278,8 +280,12 @@ def _amount(value) -> Decimal | None:
         text = text.replace("−", "-").replace("元", "").replace("RMB", "").replace("CNY", "").strip()
         if text in _NO_AMOUNT:
             return None
-        return money.to_decimal(text)
-    return money.to_decimal(value)
+        amount = money.to_decimal(text)
+    else:
+        amount = money.to_decimal(value)
+    if abs(amount) >= _MAX_YUAN:
+        raise ValueError(f"far too large to be money: {value!r}")
+    return amount
 
 
 _TIME_TAIL = re.compile(r"^(.*?\d)\s*[ T]\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
@@ -426,13 +432,13 @@ def _sources(path: str, data: bytes, profile: Profile):
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as error:
+        except (OSError, EOFError, zlib.error) as error:
             raise _Unreadable(str(error)) from None
     if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
             names = archive.namelist()
-        except zipfile.BadZipFile as error:
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:  # a damaged directory, a bad name
             raise _Unreadable(str(error)) from None
         if "[Content_Types].xml" in names:  # an Excel workbook (xlsx/xlsm)
             yield from _excel_sources(data, sheet)
@@ -446,8 +452,8 @@ def _sources(path: str, data: bytes, profile: Profile):
         for info, name in tables:
             try:
                 inner = archive.read(info)
-            except (zipfile.BadZipFile, RuntimeError, OSError) as error:
-                raise _Unreadable(str(error)) from None
+            except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, NotImplementedError, zlib.error) as error:
+                raise _Unreadable(str(error)) from None  # damaged, encrypted or an unknown compression
             label = f"{sheet} › {os.path.basename(name)}"
             if name.lower().endswith((".xlsx", ".xls")):
                 yield from _excel_sources(inner, label)

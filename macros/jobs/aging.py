@@ -9,6 +9,7 @@ import pandas as pd
 
 from feedesk import aging, dunning, latefees, problems
 from macros import runner
+from macros.jobs import settings_in_range
 from workbook import layout, registry
 
 
@@ -20,7 +21,8 @@ def aged_items(book) -> tuple[pd.DataFrame | None, list[problems.Problem], dict]
     allocations = book.read("Allocations")
     customers = book.read("Customers")
     rule_rows = book.read("LateFeeRules")
-    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate")
+    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate") + \
+        settings_in_range(book, "AsOfDate")
     if problems.has_blocking(found):
         return None, found, {}
     as_of = settings.as_of

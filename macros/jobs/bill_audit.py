@@ -7,6 +7,7 @@ import pandas as pd
 
 from feedesk import auditing, billing, problems, tariffs
 from macros import runner
+from macros.jobs import settings_in_range
 from workbook import registry
 
 
@@ -19,7 +20,7 @@ def run(book) -> runner.Report:
     usage = book.read("Usage")
     bills = book.read("Bills")
     tariff_frame = book.read("Tariffs")
-    found = list(book.read_problems) + runner.require_settings(book, "Period")
+    found = list(book.read_problems) + runner.require_settings(book, "Period") + settings_in_range(book, "Period")
     if period is None or problems.has_blocking(found):
         return runner.Report(job.key, problems=tuple(found))
     book.progress(1, 3, book.sheet_name("Bills"))

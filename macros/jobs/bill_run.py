@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from feedesk import billing, problems, tariffs
 from macros import runner
+from macros.jobs import settings_in_range
 from workbook import layout, registry
 
 
@@ -23,8 +24,16 @@ def run(book) -> runner.Report:
     usage = book.read("Usage")
     bills = book.read("Bills")
     old_lines = book.read("BillLines")
-    found = list(book.read_problems) + runner.require_settings(book, "Period")
+    found = list(book.read_problems) + runner.require_settings(book, "Period") + \
+        settings_in_range(book, "Period", "PaymentDueDays")
     if settings.period is None or problems.has_blocking(found):
+        return runner.Report(job.key, problems=tuple(found))
+    try:
+        billing.bill_dates(settings.period, settings.payment_due_days)
+    except OverflowError:
+        found.append(problems.make("bill_date_out_of_range", lang, sheet=book.sheet_name("Settings"),
+                                   column=layout.SETTINGS_BY_KEY["Period"].label(lang), value=settings.period,
+                                   days=settings.payment_due_days))
         return runner.Report(job.key, problems=tuple(found))
 
     versions, tariff_problems = tariffs.compile_tariffs(tariff_frame, lang, book.sheet_name("Tariffs"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from feedesk import dates, kpi, problems
 from macros import runner
+from macros.jobs import settings_in_range
 from workbook import layout, registry
 
 READS = ("Customers", "Bills", "Allocations", "Complaints", "Reconciliation", "Exceptions", "Letters", "Targets",
@@ -29,7 +30,8 @@ def run(book) -> runner.Report:
     lang = book.lang
     settings = book.settings()
     tables = {key: book.read(key) for key in READS}
-    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate", "Period")
+    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate", "Period") + \
+        settings_in_range(book, "AsOfDate", "Period")
     if problems.has_blocking(found):
         return runner.Report(job.key, problems=tuple(found))
     try:

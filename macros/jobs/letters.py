@@ -17,6 +17,7 @@ import pandas as pd
 
 from feedesk import letters, money, problems
 from macros import mail, office, runner
+from macros.jobs import settings_in_range
 from workbook import layout, registry
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -53,10 +54,19 @@ def run(book) -> runner.Report:
     tariff_rows = book.read("Tariffs") if kind == "price_change" else None
     templates = book.read("Templates")
     log = book.read("Letters")
-    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate")
+    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate") + \
+        settings_in_range(book, "AsOfDate", "PaymentDueDays")
     if problems.has_blocking(found):
         return runner.Report(job.key, problems=tuple(found))
     as_of = settings.as_of
+    due_days = int(settings.payment_due_days or 15)
+    try:
+        pay_by = as_of + datetime.timedelta(days=due_days)
+    except OverflowError:
+        found.append(problems.make("pay_by_out_of_range", lang, sheet=book.sheet_name("Settings"),
+                                   column=layout.SETTINGS_BY_KEY["AsOfDate"].label(lang), value=as_of.isoformat(),
+                                   days=due_days))
+        return runner.Report(job.key, problems=tuple(found))
     folder = book_folder(book)
     out_dir = os.path.join(settings.letters_folder or os.path.join(folder, "函件" if lang == "zh" else "letters"),
                            as_of.isoformat())
@@ -76,7 +86,6 @@ def run(book) -> runner.Report:
     rows = _filtered(rows, info, book.params.get("customers"), book.params.get("region"))
     company = {"name": settings.company_name, "address": settings.company_address, "phone": settings.contact_phone,
                "email": settings.contact_email, "logo": None}
-    pay_by = as_of + datetime.timedelta(days=int(settings.payment_due_days or 15))
     planned, lists, skipped = [], [], []
     for row in rows.itertuples(index=False):
         cid = row.CustomerID

@@ -8,6 +8,7 @@ import numpy as np
 
 from feedesk import problems, reconcile
 from macros import runner
+from macros.jobs import settings_in_range
 from workbook import layout, registry
 
 WRITES = ("Reconciliation", "Allocations", "Exceptions", "Settlements", "LedgerCheck")
@@ -30,7 +31,8 @@ def run(book) -> runner.Report:
     settings = book.settings()
     tables = {key: book.read(key) for key in ("Customers", "Bills", "Payments", "BankStatement", "GL",
                                               "Reconciliation")}
-    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate")
+    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate") + settings_in_range(
+        book, "AsOfDate", "MatchTolerance", "MatchWindowDays", "NameThreshold", "StaleDays")
     if problems.has_blocking(found):
         return runner.Report(job.key, problems=tuple(found))  # nothing written on bad input
     as_of = settings.as_of

@@ -8,6 +8,7 @@ import pandas as pd
 
 from feedesk import billing, impact, problems, tariffs
 from macros import runner
+from macros.jobs import settings_in_range
 from workbook import layout, registry
 
 
@@ -19,7 +20,8 @@ def run(book) -> runner.Report:
     customers = book.read("Customers")
     usage = book.read("Usage")
     peers = book.read("PeerTariffs")
-    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate", "Period")
+    found = list(book.read_problems) + runner.require_settings(book, "AsOfDate", "Period") + \
+        settings_in_range(book, "AsOfDate", "Period", "NoticeRate")
     if settings.period is None or settings.as_of is None or problems.has_blocking(found):
         return runner.Report(job.key, problems=tuple(found))
     versions, tariff_problems = tariffs.compile_tariffs(tariff_frame, lang, book.sheet_name("Tariffs"))

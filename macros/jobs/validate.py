@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from feedesk import problems
+from feedesk import problems, settings as settings_module
 from macros import runner
+from macros.jobs import settings_in_range
 from workbook import registry, tables
 
 # Tables a desk cannot work without: an empty one is reported (as a warning).
@@ -21,6 +22,7 @@ def run(book) -> runner.Report:
         frames[key] = book.read(key)
     book.progress(len(inputs), len(inputs), "")
     found = list(book.read_problems) + runner.require_settings(book, "AsOfDate", "Period")
+    found += settings_in_range(book, *settings_module.LIMITS)
     found += tables.check_references(frames, lang)
     for key in ESSENTIAL:
         if frames[key].empty and not any(p.code == "missing_table" and p.sheet == book.sheet_name(key) for p in found):

@@ -17,7 +17,11 @@ Ours: `reconcile.reconcile(bills, payments, bank, customers, as_of, reconcile.Op
 step: channel settlement against the bank, reversals, all eight matching passes, allocation,
 exceptions and the output frames. It runs in a child process (spawned, the inputs unpickled
 there), so its peak RSS (`getrusage(RUSAGE_CHILDREN).ru_maxrss`: interpreter, inputs and ours) is
-its own; target < 3 GB. It runs once for its matches, then `--repeat` times for the median.
+its own; target < 3 GB. It runs once for its matches, then `--repeat` rounds: in each round ours
+(the two passes, then the whole) in the child and DuckDB on two threads and on one in this process,
+one after the other, so that other processes on the machine slow both sides alike. Each line gives
+the fastest run and the median; the ratios use the fastest runs (the runs the rest of the machine
+disturbed least), the median ratio is printed beside them.
 
 Anchor: DuckDB SQL over the same pandas frames (registered), (a) the reference pass: bill IDs in
 the payment's Bill ID column or in its text (Reference and Note, full-width letters and digits
@@ -32,8 +36,8 @@ payment. Result: a (payment, bill, rule) table, counted. Ours' matches compared:
 
 Like for like, ours also runs `reconcile.match_by_reference` (the same two passes, from the same
 tables: receipts, customer codes, bill order, token lookups included). Target: within 2x. The
-last line is ratio=<match_by_reference / DuckDB>; the line above it gives the whole
-reconciliation against the same anchor.
+last line is ratio=<match_by_reference / DuckDB on two threads>, fastest runs; the lines above
+it give the whole reconciliation against the same anchor and the ratios of the medians.
 """
 
 from __future__ import annotations
@@ -100,18 +104,23 @@ def rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def measure_ours(path: str, repeat: int, pipe) -> None:
-    """In a spawned process: load the inputs, run ours once for its matches, then time it."""
+def measure_ours(path: str, pipe) -> None:
+    """In a spawned process: load the inputs, run ours once for its matches, then time one run of
+    what the parent asks for ('whole' or 'passes') at a time, until it says 'stop'."""
     with open(path, "rb") as file:
         frames = pickle.load(file)
     inputs_rss = rss_bytes()
     result = run_ours(*frames)
     matches, counts = ours_matches(result), dict(result.counts)
-    del result  # each timed call's Result is freed inside the lambda; only its row count is kept
-    seconds, _ = timing.median_time(lambda: len(run_ours(*frames).reconciliation), repeat)
+    del result  # each timed call's Result is freed right away; only its row count is kept
+    pipe.send({"matches": matches, "counts": counts, "inputs_rss": inputs_rss})
     bills, payments, _bank, customers, _as_of = frames
-    passes, _ = timing.median_time(lambda: len(reconcile.match_by_reference(bills, payments, customers)), repeat)
-    pipe.send({"seconds": seconds, "passes": passes, "matches": matches, "counts": counts, "inputs_rss": inputs_rss})
+    work = {"whole": lambda: len(run_ours(*frames).reconciliation),
+            "passes": lambda: len(reconcile.match_by_reference(bills, payments, customers))}
+    while (what := pipe.recv()) != "stop":
+        started = time.perf_counter()
+        work[what]()
+        pipe.send(time.perf_counter() - started)
     pipe.close()
 
 
@@ -201,30 +210,40 @@ def main() -> None:
     make_seconds = time.perf_counter() - started
     bills, pay, bank, customer_frame, as_of = frames
 
-    # ours, alone in a fresh process, while this one waits
+    import duckdb
+
+    connection = duckdb.connect()
+    threads = connection.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    duck_counts = duckdb_run(connection, bills, pay, customer_frame)
+    duck_found = connection.execute("SELECT PaymentID, BillID, rule FROM anchor_matches").fetchall()
+
+    # ours in a fresh process (it waits while this one runs DuckDB, and the other way round)
+    seconds = {"passes": [], "whole": [], "duck": [], "duck_one": []}
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "inputs.pickle")
         with open(path, "wb") as file:
             pickle.dump(frames, file, protocol=pickle.HIGHEST_PROTOCOL)
         context = multiprocessing.get_context("spawn")
-        receiver, sender = context.Pipe(duplex=False)
-        child = context.Process(target=measure_ours, args=(path, repeat, sender))
+        here, there = context.Pipe(duplex=True)
+        child = context.Process(target=measure_ours, args=(path, there))
         child.start()
-        sender.close()
-        report = receiver.recv()
+        there.close()
+        report = here.recv()
+        for _ in range(repeat):
+            for what in ("passes", "whole"):
+                here.send(what)
+                seconds[what].append(here.recv())
+            for key, count in (("duck", threads), ("duck_one", 1)):
+                connection.execute(f"SET threads = {count}")  # ours runs on one core: DuckDB on one too
+                started = time.perf_counter()
+                duckdb_run(connection, bills, pay, customer_frame)
+                seconds[key].append(time.perf_counter() - started)
+        here.send("stop")
         child.join()
     assert child.exitcode == 0, child.exitcode
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    ours_seconds, ours_found, counts = report["seconds"], report["matches"], report["counts"]
-
-    import duckdb
-
-    connection = duckdb.connect()
-    threads = connection.execute("SELECT current_setting('threads')").fetchall()[0][0]
-    duck_seconds, duck_counts = timing.median_time(lambda: duckdb_run(connection, bills, pay, customer_frame), repeat)
-    duck_found = connection.execute("SELECT PaymentID, BillID, rule FROM anchor_matches").fetchall()
-    connection.execute("SET threads = 1")  # ours runs on one core: DuckDB on one too, for the record
-    duck_one, _ = timing.median_time(lambda: duckdb_run(connection, bills, pay, customer_frame), repeat)
+    ours_found, counts = report["matches"], report["counts"]
+    t = {key: timing.Timing(tuple(values)) for key, values in seconds.items()}
 
     ours_by_rule = ours_found["Rule"].value_counts().to_dict()
     from_bank = int((ours_found["Source"] == "bank").sum())
@@ -235,30 +254,35 @@ def main() -> None:
     ours_total, duck_total = len(ours_found), len(duck_found)
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}, pandas {pd.__version__}, duckdb {duckdb.__version__} ({threads} threads)")
+          f"python {platform.python_version()}, pandas {pd.__version__}, duckdb {duckdb.__version__} "
+          f"({threads} threads), text columns stored by {bills['BillID'].dtype.storage}")
     print(f"sample.make({customers:,} customers, 12 months) in {make_seconds:.1f} s (not timed): {len(bills):,} bills "
           f"(all taken as open), {len(customer_frame):,} customers; the first {len(pay):,} of "
           f"{info['payments_made']:,} payments by date ({info['first']} to {info['last']}); {len(bank):,} of {info['bank_made']:,} bank "
           f"lines (to {info['bank_to']}), {counts['bank_only']:,} credits of them settling no kept payment; "
           f"as of {as_of}")
-    print(f"{'method':<54}{'seconds':>9}{'matches':>10}{'reference':>11}{'cust+amount':>13}")
-    print(f"{'ours: reconcile.reconcile (every step), auto matches':<54}{ours_seconds:>9.2f}{ours_total:>10,}"
+    print(f"{'method':<58}{'best / median (s)':>19}{'matches':>10}{'reference':>11}{'cust+amount':>13}")
+    print(f"{'ours: reconcile.reconcile (every step), auto matches':<58}{t['whole']!s:>19}{ours_total:>10,}"
           f"{ours_by_rule.get('reference', 0):>11,}{ours_by_rule.get('customer_amount', 0):>13,}")
-    print(f"{'ours: reconcile.match_by_reference (the same two passes)':<54}{report['passes']:>9.2f}")
-    print(f"{'anchor: DuckDB SQL, reference + customer+amount':<54}{duck_seconds:>9.2f}{duck_total:>10,}"
-          f"{duck_counts.get('reference', 0):>11,}{duck_counts.get('customer_amount', 0):>13,}")
-    print(f"{'anchor: the same SQL on one thread':<54}{duck_one:>9.2f}")
+    print(f"{'ours: reconcile.match_by_reference (the same two passes)':<58}{t['passes']!s:>19}")
+    print(f"{f'anchor: DuckDB SQL, reference + customer+amount ({threads} threads)':<58}{t['duck']!s:>19}"
+          f"{duck_total:>10,}{duck_counts.get('reference', 0):>11,}{duck_counts.get('customer_amount', 0):>13,}")
+    print(f"{'anchor: the same SQL on one thread':<58}{t['duck_one']!s:>19}")
     print(f"pairs (payment, bill): {len(both):,} found by both ({same_rule:,} by the same rule), "
           f"{ours_total - len(both):,} by ours only ({from_bank:,} of ours are bank credits, which the anchor "
           f"does not read), {duck_total - len(both):,} by DuckDB only")
     print(f"ours, all passes: {counts['receipts']:,} receipts, {counts['automatic']:,} with money moved, "
           f"{counts['suggested']:,} suggestions, {counts['exceptions']:,} exceptions, "
-          f"{counts['settlements']:,} channel days checked against the bank; median of {repeat}, one core")
+          f"{counts['settlements']:,} channel days checked against the bank; {repeat} rounds, ours on one core")
     verdict = "PASS" if peak < 3000 * 2**20 else "FAIL"
     print(f"memory: ours in a child process: {report['inputs_rss'] / 2**20:,.0f} MB RSS with the inputs loaded, "
           f"peak {peak / 2**20:,.0f} MB (ru_maxrss of the child), target < 3,000 MB: {verdict}")
-    print(f"whole reconciliation / anchor: {ours_seconds / duck_seconds:.2f}")
-    print(f"ratio={report['passes'] / duck_seconds:.2f}")
+    print(f"whole reconciliation / anchor: {t['whole'].best / t['duck'].best:.2f} (medians "
+          f"{t['whole'].median / t['duck'].median:.2f})")
+    print(f"two passes / anchor on one thread: {t['passes'].best / t['duck_one'].best:.2f} (medians "
+          f"{t['passes'].median / t['duck_one'].median:.2f})")
+    print(f"two passes / anchor, medians: {t['passes'].median / t['duck'].median:.2f}")
+    print(f"ratio={t['passes'].best / t['duck'].best:.2f}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import datetime
 import numpy as np
 import pandas as pd
 
-from feedesk import problems
+from feedesk import allocation, problems
 
 CREDIT_BUCKET = -1  # the bucket index of credits
 
@@ -90,34 +90,32 @@ def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: dat
     negative balance that is no credit note) are Problems naming the Bills row."""
     as_of_day = np.datetime64(as_of, "D")
     found: list[problems.Problem] = []
-    # Column arrays, masked once (no copy of the whole frame).
+    # Column arrays; the bills kept are positions into them (no copy of the whole frame).
     bill_day = bills["BillDate"].to_numpy("datetime64[D]")
-    amount_all = bills["Amount"].to_numpy(np.int64, na_value=0)
-    customer_all = bills["CustomerID"].to_numpy(object)
-    kept = (bills["Amount"].notna().to_numpy() & ~np.isnat(bill_day) & (bill_day <= as_of_day)
-            & ~np.equal(bills["Status"].to_numpy(object), "cancelled"))  # a blank customer: dropped below
+    all_ids = bills["BillID"].to_numpy(object)
+    kept_mask = (bills["Amount"].notna().to_numpy() & ~np.isnat(bill_day) & (bill_day <= as_of_day)
+                 & ~np.equal(bills["Status"].to_numpy(object), "cancelled"))  # a blank customer: dropped below
+    kept = np.flatnonzero(kept_mask)
     rows = bills.index.to_numpy()[kept]
-    bill_ids = bills["BillID"].to_numpy(object)[kept]
-    customer_ids = customer_all[kept]
     bill_date = bill_day[kept]
     due = bills["DueDate"].to_numpy("datetime64[D]")[kept]
-    amount = amount_all[kept]
+    amount = bills["Amount"].to_numpy(np.int64, na_value=0)[kept]
     early = np.flatnonzero(~np.isnat(due) & (due < bill_date))
     for k in early.tolist():
         found.append(problems.make("due_before_bill_date", lang, sheet=sheet, row=int(rows[k]), column="DueDate",
                                    value=str(due[k]), bill_date=str(bill_date[k])))
     use_allocations = allocations is not None and len(allocations) > 0
     if use_allocations:
-        # Each allocation's bill looked up once among the bills (no sort, no second look-up).
+        # Each allocation's bill looked up once among the bills kept (no sort, no second look-up).
         in_time = allocations["AllocDate"].to_numpy("datetime64[D]") <= as_of_day
         kind = allocations["Kind"].to_numpy(object)
         money_in = allocations["Amount"].to_numpy(np.int64, na_value=0)
         is_credit = np.equal(kind, "credit")  # the kinds are payment, writeoff, credit: one comparison
         paying = in_time & ~is_credit
-        at = _positions(bill_ids, allocations["BillID"].to_numpy(object)[paying])
+        at = _bill_positions(all_ids, kept, allocations["BillID"].to_numpy(object), paying)
         found_bill = at >= 0
-        paid = np.bincount(at[found_bill], weights=money_in[paying][found_bill].astype(np.float64),
-                           minlength=len(bill_ids)).astype(np.int64)  # exact: sums far below 2**53 fen
+        paid = np.zeros(len(kept), dtype=np.int64)
+        np.add.at(paid, at[found_bill], money_in[paying][found_bill])  # integer fen, exact
         crediting = in_time & is_credit
         credit = pd.Series(money_in[crediting]).groupby(
             allocations["CustomerID"].to_numpy(object)[crediting]).sum()
@@ -129,14 +127,17 @@ def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: dat
     negative = np.flatnonzero((open_amount < 0) & ~is_credit_note)
     for k in negative.tolist():
         found.append(problems.make("negative_balance", lang, sheet=sheet, row=int(rows[k]), column="PaidAmount",
-                                   severity=problems.WARNING, value=str(bill_ids[k])))
+                                   severity=problems.WARNING, value=str(all_ids[kept[k]])))
     keep = np.flatnonzero((open_amount != 0) & ((open_amount > 0) | is_credit_note))
-    keep = keep[~pd.isna(customer_ids[keep])]  # checked on the open items only: the cheap side
+    customer_ids = bills["CustomerID"].to_numpy(object)[kept[keep]]
+    named = ~pd.isna(customer_ids)  # a blank customer: checked on the open items only, the cheap side
+    if not named.all():
+        keep, customer_ids = keep[named], customer_ids[named]
     kind_of = np.full(len(keep), "bill", dtype=object)
     kind_of[is_credit_note[keep]] = "credit_note"
     items = pd.DataFrame({
-        "CustomerID": customer_ids[keep],
-        "BillID": bill_ids[keep],
+        "CustomerID": customer_ids,
+        "BillID": all_ids[kept[keep]],
         "Kind": kind_of,
         "BillDate": bill_date[keep],
         "DueDate": np.where(np.isnat(due[keep]), bill_date[keep], due[keep]),
@@ -159,16 +160,19 @@ def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: dat
     return OpenItems(items, tuple(found), "allocations" if use_allocations else "bills")
 
 
-def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Position in `keys` of each wanted value (the first if a key repeats), -1 when absent."""
-    index = pd.Index(keys)
-    if not index.is_unique:
-        codes, uniques = pd.factorize(keys)
-        first = np.empty(len(uniques), dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(keys) - 1, -1, -1)
-        at = pd.Index(uniques).get_indexer(wanted)
-        return np.where(at >= 0, first[np.maximum(at, 0)], -1)
-    return index.get_indexer(wanted)
+def _bill_positions(all_ids: np.ndarray, kept: np.ndarray, wanted: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """For each wanted bill ID where `asked`, its position among the bills kept (the first, if an ID
+    repeats there), -1 if none. The IDs are indexed in the table's order (as read, often sorted)
+    and, being of one shape (B2026030001), compared as integer codes (`allocation.KeyIndex`): all
+    wanted IDs are read at once, no string hashed."""
+    index = allocation.KeyIndex(all_ids)
+    if not index.unique:  # a repeated ID: the first among the bills kept is the one
+        index = allocation.KeyIndex(all_ids[kept])
+    elif len(kept) < len(all_ids):
+        position = np.full(len(all_ids), -1, dtype=np.int64)
+        position[kept] = np.arange(len(kept))
+        index = index.renumbered(position)
+    return index.positions(wanted[asked])
 
 
 def bucket_open_items(items: pd.DataFrame, as_of: datetime.date, bounds, basis: str = "due",
@@ -188,14 +192,17 @@ def summarise(aged: pd.DataFrame, customers: pd.DataFrame, bounds, lang: str = "
     """Bucket totals overall and by region, officer and customer type (long: one row per segment
     and bucket that has items, every bucket of the total kept so the total always shows them all).
 
-    Segments are coded once per customer and the totals are bincounts over (segment, bucket)."""
+    Segments are coded once per customer and the totals are integer sums over (segment, bucket)
+    cells."""
     labels = bucket_labels(bounds, lang) + [credit_label(lang)]
     buckets = len(labels)  # the credit bucket (-1) is counted in the last slot
     slot = np.where(aged["BucketIndex"].to_numpy(np.int64) == CREDIT_BUCKET, buckets - 1,
                     aged["BucketIndex"].to_numpy(np.int64))
     amount = aged["Open"].to_numpy(np.int64)
-    info = customers.drop_duplicates("CustomerID")
-    at = pd.Index(info["CustomerID"].to_numpy(object)).get_indexer(aged["CustomerID"].to_numpy(object))
+    # Each item's customer row (the first of a repeated ID), looked up once as an integer code; a
+    # segment value found only on a repeated row names a segment with no items (not shown).
+    info = customers
+    at = allocation.KeyIndex(info["CustomerID"].to_numpy(object)).positions(aged["CustomerID"].to_numpy(object))
     parts = []
     for scope, key in (("total", None), ("region", "Region"), ("officer", "Officer"),
                        ("customer_type", "CustomerType")):
@@ -211,7 +218,8 @@ def summarise(aged: pd.DataFrame, customers: pd.DataFrame, bounds, lang: str = "
                 code = np.where(code < 0, len(names) - 1, code)
         cell = code * buckets + slot
         size = len(names) * buckets
-        totals = np.bincount(cell, weights=amount.astype(np.float64), minlength=size).round().astype(np.int64)
+        totals = np.zeros(size, dtype=np.int64)
+        np.add.at(totals, cell, amount)  # integer fen, exact
         items = np.bincount(cell, minlength=size)
         grid_amount, grid_items = totals.reshape(-1, buckets), items.reshape(-1, buckets)
         owed = np.where(grid_amount > 0, grid_amount, 0).sum(axis=1, keepdims=True)

@@ -57,13 +57,16 @@ CHANNEL_WORDS = {
 SETTLE_DAYS = {"wechat": 3, "alipay": 3, "counter": 3, "bank": 2}
 
 
+DEFAULT_REFERENCE_PATTERN = r"[A-Z]{1,3}\d{5,}"
+
+
 @dataclasses.dataclass(frozen=True)
 class Options:
     """How matching behaves; every field comes from a setting."""
 
     tolerance: int = 5  # fen; differences up to this are matched and written off
     window_days: int = 120  # a payment matches bills from 7 days after it back to due date + this
-    reference_pattern: str = r"[A-Z]{1,3}\d{5,}"  # ids in references, found in NFKC upper-case text
+    reference_pattern: str = DEFAULT_REFERENCE_PATTERN  # ids in references, found in NFKC upper-case text
     name_threshold: float = 90.0  # rapidfuzz token_set_ratio a payer name must reach
     passes: tuple[str, ...] = PASSES
     stale_days: int = 30  # unmatched items older than this are stale
@@ -202,37 +205,70 @@ def channel_label(channel: str, lang: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _SEPARATOR = "\x1f"
-_SPACE = re.compile(r"[^\S\x1f]")  # whitespace but the separator (which str.isspace counts too)
 
 
 def normalise(values) -> np.ndarray:
     """NFKC (full-width letters and digits folded), upper case, outer spaces stripped; '' for blanks.
 
-    Done on all values joined into one string (one C call each for NFKC and upper case, not one
-    per cell): a million IDs take a few hundredths of a second."""
-    array = np.asarray(values, dtype=object)
-    if not len(array):
+    The values are joined into one string and read as a numpy array of code points: only values
+    holding a character that folding could change (a lower-case letter, anything outside ASCII
+    and the CJK ideographs) or starting or ending with a space are folded one by one; the rest
+    are already folded. A million IDs take a few hundredths of a second."""
+    items, read = _read_texts(values)
+    n = len(items)
+    if not n:
         return np.array([], dtype=object)
-    items = np.where(pd.isna(array), "", array).tolist()
-    plain = True  # every value was text already
+    if read is None:  # a value holding the separator
+        return np.array([_fold(v) for v in items], dtype=object)
+    chars, starts, ends = read
+    if chars.dtype == np.uint8:
+        changes = (chars - np.uint8(0x61)) <= 25  # a-z (below 'a' wraps round to large numbers)
+    else:
+        changes = ((chars - np.uint16(0x61)) <= 25) | ((chars >= 0x80) & ((chars - np.uint16(0x4E00)) > 0x51FF))
+    fold = _spaced(chars, starts, ends)
+    fold[np.searchsorted(ends, np.flatnonzero(changes))] = True
+    out = np.empty(n, dtype=object)
+    out[:] = items
+    for k in np.flatnonzero(fold).tolist():
+        out[k] = _fold(items[k])
+    return out
+
+
+_NA = pd.NA  # a blank cell is None, NaN, NaT or this; the others equal themselves
+_SPACES = np.array([0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+                    0x2028, 0x2029, 0x202F, 0x205F, 0x3000], dtype=np.uint16)  # str.isspace: what strip() strips
+
+
+def _read_texts(values) -> tuple[list[str], tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    """The values as text ('' for a blank: None, NaN, NaT, pd.NA; str() of a number), and the texts
+    joined as one numpy array of characters (ASCII bytes, else UTF-16 code units: a character beyond
+    the BMP is two surrogates, which every check here counts as a character to fold) with where each
+    starts and ends (a separator after each); None instead if a text holds the separator itself."""
+    items = np.asarray(values, dtype=object).tolist()
     try:
         joined = _SEPARATOR.join(items)
-    except TypeError:  # numbers among the text
-        plain = False
-        items = [v if v.__class__ is str else str(v) for v in items]
+    except TypeError:
+        items = [v if v.__class__ is str else ("" if v is None or v is _NA or v != v else str(v))  # noqa: PLR0124
+                 for v in items]  # (NaN and NaT are what is not equal to itself)
         joined = _SEPARATOR.join(items)
-    if joined.count(_SEPARATOR) != len(items) - 1:
-        return np.array([_fold(v) for v in items], dtype=object)
-    if not joined.isascii() and not unicodedata.is_normalized("NFKC", joined):
-        items = [v if unicodedata.is_normalized("NFKC", v) else unicodedata.normalize("NFKC", v) for v in items]
-        joined = _SEPARATOR.join(items)
-    folded = joined.upper()
-    if plain and folded == joined and not _SPACE.search(joined):
-        return np.where(pd.isna(array), "", array)  # already folded: IDs as most tables hold them
-    parts = folded.split(_SEPARATOR)
-    if _SPACE.search(folded):
-        parts = [p.strip() for p in parts]
-    return np.array(parts, dtype=object)
+    joined += _SEPARATOR
+    if joined.count(_SEPARATOR) != len(items):
+        return items, None
+    if joined.isascii():
+        chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    else:
+        chars = np.frombuffer(joined.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    ends = np.flatnonzero(chars == ord(_SEPARATOR))
+    return items, (chars, np.r_[0, ends[:-1] + 1], ends)
+
+
+def _spaced(chars: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per text: whether it starts or ends with a space (what str.strip would remove)."""
+    spaced = np.zeros(len(starts), dtype=bool)
+    some = ends > starts
+    for place in (starts[some], ends[some] - 1):
+        spaced[some] |= np.isin(chars[place], _SPACES)
+    return spaced
 
 
 def _fold(value) -> str:
@@ -453,23 +489,23 @@ def _one_to_one(pairs: pd.DataFrame, left: str, right: str) -> list[tuple[int, i
 # ---------------------------------------------------------------------------------------------
 
 def receipts_from(payments: pd.DataFrame, landed: pd.Series, bank_left: pd.DataFrame | None) -> pd.DataFrame:
-    """Payments and unlinked bank credits (None: none) as one table, oldest first (the matching order)."""
-    pay = pd.DataFrame({
+    """Payments and unlinked bank credits (None: none) as one table, oldest first (the matching order:
+    date, source, receipt ID)."""
+    pay = pd.DataFrame({  # text columns as they come (no copy to objects: read with to_numpy(object))
         "Source": "payments",
-        "ReceiptID": payments["PaymentID"].astype(object),
+        "ReceiptID": payments["PaymentID"],
         "Date": _days(payments["PaidDate"]),
         "Amount": payments["Amount"].astype("Int64").fillna(0).to_numpy(np.int64),
-        "Channel": payments["Channel"].astype(object),
-        "CustomerID": payments["CustomerID"].astype(object),
-        "BillID": payments["BillID"].astype(object),
-        "Payer": payments["PayerName"].astype(object),
-        "Text": (payments["Reference"].astype(object).fillna("") + " " +
-                 payments["Note"].astype(object).fillna("")).str.strip(),
-        "ChannelTxnID": payments["ChannelTxnID"].astype(object),
+        "Channel": payments["Channel"],
+        "CustomerID": payments["CustomerID"],
+        "BillID": payments["BillID"],
+        "Payer": payments["PayerName"],
+        "Text": pd.Series(_two_texts(payments["Reference"], payments["Note"]), index=payments.index, dtype=object),
+        "ChannelTxnID": payments["ChannelTxnID"],
         "BankTxnID": landed.astype(object).to_numpy(),
     })
     if bank_left is None:
-        return pay.sort_values(["Date", "Source", "ReceiptID"], kind="stable").reset_index(drop=True)
+        return _oldest_first([pay])
     bank = pd.DataFrame({
         "Source": "bank",
         "ReceiptID": bank_left["TxnID"].astype(object),
@@ -479,15 +515,63 @@ def receipts_from(payments: pd.DataFrame, landed: pd.Series, bank_left: pd.DataF
         "CustomerID": None,
         "BillID": None,
         "Payer": bank_left["CounterpartyName"].astype(object),
-        "Text": (bank_left["Memo"].astype(object).fillna("") + " " +
-                 bank_left["Summary"].astype(object).fillna("")).str.strip(),
+        "Text": pd.Series(_two_texts(bank_left["Memo"], bank_left["Summary"]), index=bank_left.index, dtype=object),
         "ChannelTxnID": bank_left["TxnID"].astype(object),
         "BankTxnID": bank_left["TxnID"].astype(object),
     })
     frames = [f for f in (pay, bank) if len(f)]
-    receipts = pd.concat(frames, ignore_index=True) if frames else pay
-    receipts = receipts.sort_values(["Date", "Source", "ReceiptID"], kind="stable").reset_index(drop=True)
-    return receipts
+    return _oldest_first(frames) if frames else _oldest_first([pay])
+
+
+def _two_texts(first: pd.Series, second: pd.Series) -> np.ndarray:
+    """first + ' ' + second, stripped, per row (a blank is ''). Only the rows with both texts are
+    joined, and only texts starting or ending with a space are stripped."""
+    (a, read_a), (b, read_b) = _read_texts(first), _read_texts(second)
+    if read_a is None or read_b is None:
+        return np.array([(x + " " + y).strip() for x, y in zip(a, b)], dtype=object)
+    out = np.empty(len(a), dtype=object)
+    out[:] = a  # a first text and no second: the first, stripped
+    has_a, has_b = read_a[2] > read_a[1], read_b[2] > read_b[1]
+    spaced = np.where(has_b, _spaced(*read_b), _spaced(*read_a))
+    both = np.flatnonzero(has_a & has_b)
+    if len(both):
+        out[both] = [(a[k] + " " + b[k]).strip() for k in both.tolist()]
+    for k in np.flatnonzero(~has_b & spaced).tolist():
+        out[k] = a[k].strip()
+    for k in np.flatnonzero(~has_a & has_b).tolist():
+        out[k] = b[k].strip() if spaced[k] else b[k]
+    return out
+
+
+def _oldest_first(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames (each of one Source) as one, sorted by Date, Source and ReceiptID (stable). When
+    each frame is in date and ID order already (payments exported so, a bank statement by date and
+    transaction ID) they are only merged by date and source, with no sort on the ID strings."""
+    receipts = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    if not all(_in_date_and_id_order(f) for f in frames):
+        return receipts.sort_values(["Date", "Source", "ReceiptID"], kind="stable").reset_index(drop=True)
+    if len(frames) == 1:
+        return receipts
+    names = [f["Source"].iat[0] for f in frames]
+    rank = np.argsort(np.argsort(np.array(names, dtype=object), kind="stable"))
+    source = np.repeat(rank, [len(f) for f in frames])
+    day = receipts["Date"].to_numpy("datetime64[D]").astype(np.int64)
+    order = np.argsort(day * len(frames) + source, kind="stable")  # runs already sorted: a merge
+    return receipts.take(order).reset_index(drop=True)
+
+
+def _in_date_and_id_order(frame: pd.DataFrame) -> bool:
+    """Whether the rows are sorted by Date, then ReceiptID (every date and ID there, IDs all text)."""
+    day = frame["Date"].to_numpy("datetime64[D]")
+    ids = frame["ReceiptID"].to_numpy(object)
+    if np.isnat(day).any() or (len(ids) and not isinstance(ids[0], str)):
+        return False
+    try:
+        later = np.asarray(ids[1:] >= ids[:-1], dtype=bool)  # a blank or a number among text: TypeError
+    except TypeError:
+        return False
+    day = day.astype(np.int64)
+    return bool(((day[1:] > day[:-1]) | ((day[1:] == day[:-1]) & later)).all())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,32 +580,149 @@ def receipts_from(payments: pd.DataFrame, landed: pd.Series, bank_left: pd.DataF
 
 def _tokens(texts: np.ndarray, pattern: str) -> tuple[np.ndarray, np.ndarray]:
     """Every match of `pattern` in each text, in order: (tokens, count per text). One regex scan
-    over the texts joined, not one per text."""
+    over the texts joined, not one per text: `re.split` on the pattern as one group gives the
+    pieces between matches and the matches in turn, their lengths where each match starts."""
     if not len(texts):
         return np.array([], dtype=object), np.zeros(0, dtype=np.int64)
-    joined = _SEPARATOR.join(texts.tolist())
-    ends = np.cumsum([len(t) + 1 for t in texts.tolist()])
-    tokens, starts = [], []
-    for match in re.finditer(pattern, joined):
-        token = match.group(0)
-        if token and _SEPARATOR not in token:
-            tokens.append(token)
-            starts.append(match.start())
-    owner = np.searchsorted(ends, np.array(starts, dtype=np.int64), side="right")
-    return np.array(tokens, dtype=object), np.bincount(owner, minlength=len(texts)).astype(np.int64)
+    items = texts.tolist()
+    joined = _SEPARATOR.join(items)
+    ends = np.cumsum(np.fromiter(map(len, items), dtype=np.int64, count=len(items)) + 1)
+    grouped = _as_one_group(pattern)
+    if grouped is not None:
+        pieces = grouped.split(joined)
+        found = pieces[1::2]
+        size = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        starts = np.cumsum(size)[::2][:-1]  # a match starts where the piece before it ends
+        keep = size[1::2] > 0
+        if _SEPARATOR in "".join(found):  # a match across two texts (a pattern that takes the separator)
+            keep &= np.array([_SEPARATOR not in t for t in found], dtype=bool)
+        tokens = np.array(found, dtype=object)
+        if not keep.all():
+            tokens, starts = tokens[keep], starts[keep]
+    else:
+        tokens, start_list = [], []
+        for match in re.finditer(pattern, joined):
+            token = match.group(0)
+            if token and _SEPARATOR not in token:
+                tokens.append(token)
+                start_list.append(match.start())
+        tokens, starts = np.array(tokens, dtype=object), np.array(start_list, dtype=np.int64)
+    owner = np.searchsorted(ends, starts, side="right")
+    return tokens, np.bincount(owner, minlength=len(texts)).astype(np.int64)
 
 
-def _first_index(values) -> tuple[pd.Index, np.ndarray]:
-    """Values folded (normalise) as an index, and the position each stands for (the first of any
-    that fold alike)."""
-    keys = normalise(values)
-    index = pd.Index(keys)
-    if index.is_unique:
-        return index, np.arange(len(keys), dtype=np.int64)
-    codes, uniques = pd.factorize(keys)
-    first = np.empty(len(uniques), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(keys) - 1, -1, -1)
-    return pd.Index(uniques), first
+class _Tokens:
+    """The tokens found in texts: where each lies among the texts' characters (a TextGrid, to read
+    IDs from), how many each text has, and the tokens as strings (made when first asked for)."""
+
+    def __init__(self, grid: allocation.TextGrid, per_text: np.ndarray, strings: np.ndarray | None = None,
+                 joined: str | None = None):
+        self.grid, self.per_text, self._strings, self._joined = grid, per_text, strings, joined
+
+    @property
+    def strings(self) -> np.ndarray:
+        if self._strings is None:
+            ends = self.grid.starts + self.grid.lengths
+            self._strings = np.array([self._joined[a:b] for a, b in zip(self.grid.starts.tolist(), ends.tolist())],
+                                     dtype=object)
+        return self._strings
+
+    def __len__(self) -> int:
+        return len(self.grid)
+
+    def positions(self, index: allocation.KeyIndex) -> np.ndarray:
+        """Each token's position in the index (-1: none), read from the grid when the index has codes."""
+        if index.shape is not None:
+            return index.positions_of_codes(index.shape.codes(self.grid))
+        return index.positions(self.strings)
+
+
+def _find_tokens(texts: np.ndarray, pattern: str) -> _Tokens:
+    """Every match of `pattern` in each text, in order (see `_tokens`); the default pattern by numpy."""
+    if pattern == DEFAULT_REFERENCE_PATTERN:
+        found = _default_tokens(texts)
+        if found is not None:
+            return found
+    strings, per_text = _tokens(texts, pattern)
+    return _Tokens(allocation.TextGrid.of(strings), per_text, strings)
+
+
+def _default_tokens(texts: np.ndarray) -> _Tokens | None:
+    """The matches of DEFAULT_REFERENCE_PATTERN ([A-Z]{1,3}\\d{5,}) in the texts, found with numpy on
+    their characters: a run of capital letters right before a run of five digits or more is a match,
+    its last three letters (or fewer) and all the digits (what the leftmost-first, greedy regular
+    expression finds, and no match overlaps another). None when a text holds a decimal digit beyond
+    ASCII (the expression's \\d takes those too) or a character beyond the BMP: the regular
+    expression is used then."""
+    items = texts.tolist()
+    joined = _SEPARATOR.join(items) + _SEPARATOR
+    if joined.count(_SEPARATOR) != len(items):
+        return None
+    if joined.isascii():
+        chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    else:
+        chars = np.frombuffer(joined.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    kind = _token_classes()[chars]  # 0 other, 1 A-Z, 2 0-9, 3 another digit or a surrogate
+    if (kind == 3).any():
+        return None
+    edge = np.flatnonzero(kind[1:] != kind[:-1]) + 1
+    run_start, run_end = np.r_[0, edge], np.r_[edge, len(kind)]
+    run_kind = kind[run_start]
+    digits = np.flatnonzero((run_kind[1:] == 2) & (run_kind[:-1] == 1)) + 1  # digits right after letters
+    digits = digits[run_end[digits] - run_start[digits] >= 5]
+    start = np.maximum(run_start[digits - 1], run_start[digits] - 3)
+    end = run_end[digits]
+    owner = np.searchsorted(np.flatnonzero(chars == ord(_SEPARATOR)), start)
+    per_text = np.bincount(owner, minlength=len(items)).astype(np.int64)
+    return _Tokens(allocation.TextGrid(chars, start, end - start), per_text, joined=joined)
+
+
+@functools.cache
+def _token_classes() -> np.ndarray:
+    """Per UTF-16 code unit: 1 for A-Z, 2 for 0-9, 3 for any other decimal digit or a surrogate."""
+    kind = np.zeros(0x10000, dtype=np.uint8)
+    kind[ord("A"):ord("Z") + 1] = 1
+    kind[ord("0"):ord("9") + 1] = 2
+    kind[[c for c in range(0x80, 0x10000) if chr(c).isdecimal()]] = 3
+    kind[0xD800:0xE000] = 3
+    return kind
+
+
+@functools.lru_cache(maxsize=8)
+def _as_one_group(pattern: str):
+    """The pattern wrapped in one capturing group (for `re.split`), None when it has groups of
+    its own or does not compile so wrapped (global flags)."""
+    try:
+        if re.compile(pattern).groups:
+            return None
+        return re.compile(f"({pattern})")
+    except re.error:
+        return None
+
+
+def _first_index(values) -> allocation.KeyIndex:
+    """An index of the values as `normalise` folds them: the position each folded value stands for
+    (the first of any that fold alike). IDs of one shape that folding leaves as they are (B2026030001,
+    C000101) are indexed as integer codes without folding them."""
+    shaped = allocation.id_shape(values)
+    if shaped is not None and shaped[0].folds_to_itself:
+        return allocation.KeyIndex(values, shaped)
+    return allocation.KeyIndex(normalise(values))
+
+
+def _folded_positions(index: allocation.KeyIndex, values: np.ndarray) -> np.ndarray:
+    """Positions in a `_first_index` of the values as `normalise` folds them. With IDs of one shape
+    that folding leaves as they are, a value of that shape is already folded: only the others
+    (blanks, IDs in lower case, full width or with spaces) are folded before they are looked up."""
+    shape = index.shape
+    if shape is None or not shape.folds_to_itself:
+        return index.positions(normalise(values))
+    grid = allocation.TextGrid.of(values, numbers_as_text=True)  # a number: its text, as normalise has it
+    code = shape.codes(grid)
+    other = np.flatnonzero((code < 0) & (grid.lengths != 0))  # blanks ('') stay out
+    if len(other):
+        code[other] = shape.codes(normalise(values[other]))
+    return index.positions_of_codes(code)
 
 
 MATCH_COLUMNS = ["receipt", "bill", "customer", "amount", "rule", "score", "status", "reason", "linked"]
@@ -531,9 +732,10 @@ class _State:
     """Everything the passes share: who each receipt is from, what it pays, what bills owe."""
 
     def __init__(self, receipts: pd.DataFrame, bills: pd.DataFrame, customers: pd.DataFrame, options: Options,
-                 lang: str):
+                 lang: str, explain: bool = True):
         self.options = options
         self.lang = lang
+        self.explain = explain  # False: the matches' reasons are left blank (nobody will read them)
         self.r = receipts
         n = len(receipts)
         self.amount = receipts["Amount"].to_numpy(np.int64).copy()  # what is left to match after reversals
@@ -543,23 +745,21 @@ class _State:
         listed = customers["CustomerID"].to_numpy(object)
         codes, uniques = pd.factorize(np.concatenate([listed, bills["CustomerID"].to_numpy(object)]))
         self.customer_ids = np.asarray(uniques, dtype=object)
-        self.customer_code = {c: i for i, c in enumerate(self.customer_ids.tolist())}
         # Bills, oldest first within each customer (due date, bill date, then the table's order).
         bill_customer = codes[len(listed):].astype(np.int64)
         due = bills["DueDate"].to_numpy("datetime64[D]")
         dated = bills["BillDate"].to_numpy("datetime64[D]")
         order = np.lexsort((np.arange(len(bills)), dated.astype(np.int64), due.astype(np.int64), bill_customer))
         self.bill_customer = bill_customer[order]
-        self.bill_ids = bills["BillID"].to_numpy(object)[order]
+        self._bill_table_ids = bills["BillID"].to_numpy(object)  # the table's order: as they lie in memory
+        self.bill_ids = self._bill_table_ids[order]
         self.bill_amount = bills["Amount"].to_numpy(np.int64)[order]
         self.remaining = np.maximum(self.bill_amount, 0).copy()
         self.bill_date = dated[order]
         self.due_date = due[order]
-        self.bill_period = bills["Period"].to_numpy(object)[order]
+        self._bills, self._bill_order, self._customers = bills, order, customers  # for what is read lazily
         self._bill_index = None
         self._customer_index = None
-        names = customers.drop_duplicates("CustomerID")
-        self._names = names[[c for c in ("CustomerID", "Name", "Address") if c in names]]
         # Evidence of the customer: code, and how we know (a reason fragment).
         self.customer = np.full(n, -1, dtype=np.int64)
         self.how = np.full(n, "", dtype=object)  # how the customer is known, in words ...
@@ -574,22 +774,42 @@ class _State:
     # -- lookups --------------------------------------------------------------------------
 
     @property
-    def bill_index(self) -> tuple[pd.Index, np.ndarray]:
-        """Bill IDs in upper case and the bill number each stands for (the first, if two fold alike)."""
+    def bill_index(self) -> allocation.KeyIndex:
+        """Where each bill ID, folded as `normalise` does, stands in the bill order (the first, if two
+        fold alike)."""
         if self._bill_index is None:
-            self._bill_index = _first_index(self.bill_ids)
+            # Indexed in the table's order (read in memory order, and often sorted already), then
+            # renumbered to the bill order; with a repeated ID, in the bill order (its first wins).
+            index = _first_index(self._bill_table_ids)
+            if index.unique:
+                position = np.empty(len(self._bill_order), dtype=np.int64)
+                position[self._bill_order] = np.arange(len(self._bill_order))
+                self._bill_index = index.renumbered(position)
+            else:
+                self._bill_index = _first_index(self.bill_ids)
         return self._bill_index
 
     @property
-    def customer_index(self) -> tuple[pd.Index, np.ndarray]:
+    def customer_index(self) -> allocation.KeyIndex:
         if self._customer_index is None:
             self._customer_index = _first_index(self.customer_ids)
         return self._customer_index
 
     def bill_position(self, bill_id: str) -> int:
-        index, positions = self.bill_index
-        at = index.get_indexer([_fold(bill_id)])[0]
-        return int(positions[at]) if at >= 0 else -1
+        return int(self.bill_index.positions(np.array([_fold(bill_id)], dtype=object))[0])
+
+    @functools.cached_property
+    def customer_code(self) -> dict:
+        return {c: i for i, c in enumerate(self.customer_ids.tolist())}
+
+    @functools.cached_property
+    def bill_period(self) -> np.ndarray:
+        return self._bills["Period"].to_numpy(object)[self._bill_order]
+
+    @functools.cached_property
+    def _names(self) -> pd.DataFrame:
+        names = self._customers.drop_duplicates("CustomerID")
+        return names[[c for c in ("CustomerID", "Name", "Address") if c in names]]
 
     @functools.cached_property
     def customer_name(self) -> dict:
@@ -613,7 +833,8 @@ class _State:
         })
 
     def add_many(self, receipt, bill, customer, amount, rule: str, score, status, reason) -> None:
-        """Record many matches at once (arrays of equal length; rule, score, status may be scalars)."""
+        """Record many matches at once (arrays of equal length; rule, score, status and reason (None
+        when the state does not explain) may be scalars)."""
         self._flush()
         size = len(receipt)
         if not size:
@@ -622,7 +843,8 @@ class _State:
             "receipt": np.asarray(receipt, np.int64), "bill": np.asarray(bill, np.int64),
             "customer": np.asarray(customer, np.int64), "amount": np.asarray(amount, np.int64),
             "rule": rule, "score": np.round(np.broadcast_to(np.asarray(score, np.float64), size), 2),
-            "status": np.broadcast_to(np.asarray(status, object), size), "reason": np.asarray(reason, object),
+            "status": np.broadcast_to(np.asarray(status, object), size),
+            "reason": np.broadcast_to(np.asarray(reason, object), size),
             "linked": None,
         }))
 
@@ -769,23 +991,14 @@ def pass_reference(state: _State) -> None:
     todo = np.flatnonzero(~state.resolved & (state.amount > 0))
     if not len(todo):
         return
-    bill_index, bill_pos = state.bill_index
-    customer_index, customer_pos = state.customer_index
-
-    def lookup(index, positions, tokens):
-        at = index.get_indexer(tokens)
-        return np.where(at >= 0, positions[np.maximum(at, 0)] if len(positions) else -1, -1)
-
     # Customer evidence: the CustomerID column, else the first customer ID in the text.
-    column_customer = normalise(r["CustomerID"].to_numpy(object)[todo])
-    column_bill = normalise(r["BillID"].to_numpy(object)[todo])
-    text_tokens, lengths = _tokens(state.text[todo], state.options.reference_pattern)
+    tokens = _find_tokens(state.text[todo], state.options.reference_pattern)
+    lengths = tokens.per_text
     receipt_of_token = np.repeat(np.arange(len(todo)), lengths)
-    # One lookup per index: the columns' values and the text's tokens together.
-    bills_found = lookup(bill_index, bill_pos, np.concatenate([column_bill, text_tokens]))
-    column_b, token_bill = bills_found[:len(todo)], bills_found[len(todo):]
-    customers_found = lookup(customer_index, customer_pos, np.concatenate([column_customer, text_tokens]))
-    customer, token_customer = customers_found[:len(todo)].copy(), customers_found[len(todo):]
+    column_b = _folded_positions(state.bill_index, r["BillID"].to_numpy(object)[todo])
+    token_bill = tokens.positions(state.bill_index)
+    customer = _folded_positions(state.customer_index, r["CustomerID"].to_numpy(object)[todo])
+    token_customer = tokens.positions(state.customer_index)
     how_column = customer >= 0
     # Customer from the text where the column gave none.
     text_customer = (token_customer >= 0) & (token_bill < 0)
@@ -799,9 +1012,9 @@ def pass_reference(state: _State) -> None:
     # Bill candidates in order: column (rank 0), text tokens (rank 1..); each bill once per receipt.
     k_all = np.concatenate([np.arange(len(todo)), receipt_of_token])
     rank_all = np.concatenate([np.zeros(len(todo), np.int64),
-                               1 + np.arange(len(text_tokens)) - np.repeat(np.cumsum(lengths) - lengths, lengths)])
+                               1 + np.arange(len(tokens)) - np.repeat(np.cumsum(lengths) - lengths, lengths)])
     bill_all = np.concatenate([column_b, token_bill])
-    from_column = np.concatenate([np.ones(len(todo), bool), np.zeros(len(text_tokens), bool)])
+    from_column = np.concatenate([np.ones(len(todo), bool), np.zeros(len(tokens), bool)])
     found_bill = bill_all >= 0
     k_all, rank_all, bill_all, from_column = (x[found_bill] for x in (k_all, rank_all, bill_all, from_column))
     order = np.lexsort((rank_all, k_all))
@@ -823,46 +1036,80 @@ def pass_reference(state: _State) -> None:
     owner = state.bill_customer[bill]
     mismatch = (customer[k] >= 0) & (customer[k] != owner)
     wheres = {w: _say(f"where_{w}", lang) for w in ("column", "text")}
-    where_text = np.where(from_column[per == 1], wheres["column"], wheres["text"])
-    reasons = _say_many("reference", lang, bill=state.bill_ids[bill], where=where_text.astype(object))
-    for at in np.flatnonzero(mismatch).tolist():
-        reasons[at] += ("；" if lang == "zh" else "; ") + _say(
-            "owner_differs", lang, bill=state.bill_ids[bill[at]], owner=state.customer_ids[owner[at]],
-            customer=state.customer_ids[customer[k[at]]])
+    reasons = None
+    if state.explain:
+        where_text = np.where(from_column[per == 1], wheres["column"], wheres["text"])
+        reasons = _say_many("reference", lang, bill=state.bill_ids[bill], where=where_text.astype(object))
+        for at in np.flatnonzero(mismatch).tolist():
+            reasons[at] += ("；" if lang == "zh" else "; ") + _say(
+                "owner_differs", lang, bill=state.bill_ids[bill[at]], owner=state.customer_ids[owner[at]],
+                customer=state.customer_ids[customer[k[at]]])
     amount = state.amount[receipt]
     state.add_many(receipt, bill, owner, amount, "reference", np.where(mismatch, 0.6, 1.0),
                    np.where(mismatch, SUGGESTED, AUTO), reasons)
     ok = ~mismatch
-    taken = np.bincount(bill[ok], weights=amount[ok].astype(np.float64), minlength=len(state.remaining))
-    state.remaining = np.maximum(state.remaining - taken.astype(np.int64), 0)
+    taken = np.zeros(len(state.remaining), dtype=np.int64)
+    np.add.at(taken, bill[ok], amount[ok])  # integer fen
+    state.remaining = np.maximum(state.remaining - taken, 0)
     state.customer[receipt[ok]] = owner[ok]
     state.resolved[receipt] = True
     # Several bills named: split in the order named (each gets its open amount, the last the rest).
     several = per > 1
-    grouped: dict[int, list[tuple[int, str]]] = {}
-    for k_, b, column in zip(k_all[several].tolist(), bill_all[several].tolist(), from_column[several].tolist()):
-        grouped.setdefault(k_, []).append((b, "column" if column else "text"))
-    for k_, bills in grouped.items():
-        i = int(todo[k_])
-        owners = {int(state.bill_customer[b]) for b, _ in bills}
-        c = int(customer[k_])
-        wrong = c >= 0 and c not in owners
-        left = int(state.amount[i])
-        for n, (b, where) in enumerate(bills):
-            piece = left if n == len(bills) - 1 else min(left, int(state.remaining[b]))
-            left -= piece
-            reason = _say("reference", lang, bill=state.bill_ids[b], where=wheres[where])
-            if wrong:
-                reason += ("；" if lang == "zh" else "; ") + _say(
-                    "owner_differs", lang, bill=state.bill_ids[b], owner=state.customer_ids[state.bill_customer[b]],
-                    customer=state.customer_ids[c])
-            state.add(i, b, int(state.bill_customer[b]), piece, "reference", 0.6 if wrong else 1.0,
-                      SUGGESTED if wrong else AUTO, reason)
-            if not wrong:
-                state.remaining[b] = max(0, int(state.remaining[b]) - piece)
-        if not wrong:
-            state.customer[i] = int(state.bill_customer[bills[0][0]])
-        state.resolved[i] = True
+    if several.any():
+        _pay_several(state, todo, customer, k_all[several], bill_all[several], from_column[several], wheres)
+
+
+def _pay_several(state: _State, todo: np.ndarray, customer: np.ndarray, k: np.ndarray, bill: np.ndarray,
+                 from_column: np.ndarray, wheres: dict[str, str]) -> None:
+    """Receipts naming several bills (rows sorted by receipt, bills in the order named): each bill
+    gets what it still owes and the last one the rest; a receipt whose customer owns none of its
+    bills is only suggested. Vectorised when no bill is named by two receipts (then no receipt's
+    pieces depend on another's), else one receipt after the other."""
+    lang = state.lang
+    start = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    size = np.diff(np.r_[start, len(k)])
+    group = np.repeat(np.arange(len(start)), size)
+    owner = state.bill_customer[bill]
+    c = customer[k[start]]
+    wrong = (c >= 0) & ~np.logical_or.reduceat(owner == customer[k], start)
+    receipt = todo[k]
+    apart = len(np.unique(bill)) == len(bill)  # no bill named by two of these receipts
+    if apart:
+        left = state.amount[receipt]
+        owed = state.remaining[bill].astype(np.int64)
+        before = np.cumsum(owed) - owed
+        before -= np.repeat(before[start], size)  # what the bills named earlier owe
+        left_here = np.maximum(left - before, 0)
+        last = np.r_[start[1:] - 1, len(k) - 1]
+        piece = np.minimum(left_here, owed)
+        piece[last] = left_here[last]
+    else:
+        piece = np.zeros(len(k), dtype=np.int64)
+        for g, (first, count) in enumerate(zip(start.tolist(), size.tolist())):
+            left = int(state.amount[receipt[first]])
+            for n in range(first, first + count):
+                b = int(bill[n])
+                piece[n] = left if n == first + count - 1 else min(left, int(state.remaining[b]))
+                left -= int(piece[n])
+                if not wrong[g]:
+                    state.remaining[b] = max(0, int(state.remaining[b]) - int(piece[n]))
+    row_wrong = wrong[group]
+    if apart:
+        paying = ~row_wrong
+        state.remaining[bill[paying]] = np.maximum(state.remaining[bill[paying]] - piece[paying], 0)
+    reasons = None
+    if state.explain:
+        where = np.where(from_column, wheres["column"], wheres["text"]).astype(object)
+        reasons = _say_many("reference", lang, bill=state.bill_ids[bill], where=where)
+        for n in np.flatnonzero(row_wrong).tolist():
+            reasons[n] += ("；" if lang == "zh" else "; ") + _say(
+                "owner_differs", lang, bill=state.bill_ids[bill[n]], owner=state.customer_ids[owner[n]],
+                customer=state.customer_ids[c[group[n]]])
+    state.add_many(receipt, bill, owner, piece, "reference", np.where(row_wrong, 0.6, 1.0),
+                   np.where(row_wrong, SUGGESTED, AUTO), reasons)
+    right = ~wrong
+    state.customer[receipt[start[right]]] = owner[start[right]]
+    state.resolved[receipt[start]] = True
 
 
 def _addresses(state: _State) -> tuple[dict[str, int], list[int]]:
@@ -900,16 +1147,23 @@ def pass_address(state: _State) -> None:
 
 
 def _match_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> list[tuple[int, int]]:
+    """`_pairs_by_amount` as (receipt, bill) tuples."""
+    receipt, bill = _pairs_by_amount(state, receipts, tolerance)
+    return list(zip(receipt.tolist(), bill.tolist()))
+
+
+def _pairs_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> tuple[np.ndarray, np.ndarray]:
     """Pair receipts with their customer's open bills whose open amount is the receipt's (within
-    `tolerance`), each bill once, receipts oldest first, bills oldest first.
+    `tolerance`), each bill once, receipts oldest first, bills oldest first: (receipt, bill) arrays.
 
     Candidates come from binary search on (customer, open amount) keys, not a join: each receipt
     looks at the few bills of its customer with that amount."""
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     if not len(receipts):
-        return []
+        return none
     open_bills = np.flatnonzero((state.remaining > 0) & np.isin(state.bill_customer, state.customer[receipts]))
     if not len(open_bills):
-        return []
+        return none
     shift = np.int64(1) << 40
     keys = state.bill_customer[open_bills] * shift + state.remaining[open_bills]
     order = np.argsort(keys, kind="stable")  # bills keep their oldest-first order within a key
@@ -919,7 +1173,7 @@ def _match_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> lis
     hi = np.searchsorted(keys, wanted + tolerance, side="right")
     count = hi - lo
     if not count.sum():
-        return []
+        return none
     receipt = np.repeat(receipts, count)
     at = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(count.sum())
     bill = bills[at]
@@ -929,30 +1183,49 @@ def _match_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> lis
                        dtype=bool)
     receipt, bill = receipt[ok], bill[ok]
     if not len(receipt):
-        return []
+        return none
     inexact = (state.remaining[bill] != state.amount[receipt]).astype(np.int64)
-    pairs = pd.DataFrame({"receipt": receipt, "exact": inexact, "bill": bill})
-    pairs = pairs.sort_values(["receipt", "exact", "bill"], kind="stable")
-    return _one_to_one(pairs, "receipt", "bill")
+    order = np.lexsort((bill, inexact, receipt))
+    return _pair_once(receipt[order], bill[order])
+
+
+def _pair_once(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_one_to_one` on integer arrays: greedy pairing in the order given, each left and each right
+    used once. Each round takes every left's first pair whose right no earlier left of the round
+    took, then drops the pairs of what was taken."""
+    lefts, rights = [], []
+    while len(left):
+        _, first = np.unique(left, return_index=True)
+        first.sort()
+        _, once = np.unique(right[first], return_index=True)
+        taken = first[np.sort(once)]
+        lefts.append(left[taken])
+        rights.append(right[taken])
+        keep = ~np.isin(left, left[taken]) & ~np.isin(right, right[taken])
+        left, right = left[keep], right[keep]
+    if not lefts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(lefts).astype(np.int64), np.concatenate(rights).astype(np.int64)
 
 
 def pass_customer_amount(state: _State, tolerance: int = 0, rule: str = "customer_amount") -> None:
     """Known customer, an open bill of exactly the amount (the oldest if several)."""
     todo = np.flatnonzero(~state.resolved & (state.customer >= 0) & (state.amount > 0))
-    pairs = _match_by_amount(state, todo, tolerance)
-    if not pairs:
+    receipt, bill = _pairs_by_amount(state, todo, tolerance)
+    if not len(receipt):
         return
-    receipt = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
-    bill = np.fromiter((b for _, b in pairs), dtype=np.int64, count=len(pairs))
     amount = state.amount[receipt]
     open_amount = state.remaining[bill]
-    how = state.customer_how_many(receipt)
-    if rule == "tolerance":
+    if not state.explain:
+        reasons = None
+    elif rule == "tolerance":
+        how = state.customer_how_many(receipt)
         reasons = _say_many("tolerance", state.lang, how=how, bill=state.bill_ids[bill],
                             difference=_yuan_many(amount - open_amount),
                             tolerance=_yuan(state.options.tolerance))
     else:
-        reasons = _say_many("customer_amount", state.lang, how=how, amount=_yuan_many(amount),
+        reasons = _say_many("customer_amount", state.lang, how=state.customer_how_many(receipt),
+                            amount=_yuan_many(amount),
                             period=state.bill_period[bill].astype(object))
     state.add_many(receipt, bill, state.bill_customer[bill], amount, rule, 0.95, AUTO, reasons)
     state.remaining[bill] = np.maximum(open_amount - amount, 0)  # each bill once in `pairs`
@@ -1263,8 +1536,7 @@ def reconcile(bills: pd.DataFrame, payments: pd.DataFrame, bank: pd.DataFrame, c
     as_of_day = np.datetime64(as_of, "D")
     payments = payments[_days(payments["PaidDate"]) <= as_of_day]
     bank = bank[_days(bank["TxnDate"]) <= as_of_day]
-    bills = bills[(bills["Status"].astype(object) != "cancelled") & bills["Amount"].notna()
-                  & bills["CustomerID"].notna()]
+    bills = _matchable(bills, drop_cancelled=True)
     step(1, 6, "settle")
     landed, settlements, bank_left, exception_rows = settle_channels(payments, bank, as_of, lang)
     receipts = receipts_from(payments, landed, bank_left)
@@ -1304,6 +1576,19 @@ def reconcile(bills: pd.DataFrame, payments: pd.DataFrame, bank: pd.DataFrame, c
     }
     step(6, 6, "")
     return Result(recon, allocations, exceptions, settlements, counts)
+
+
+_BILL_COLUMNS = ("BillID", "CustomerID", "Period", "BillDate", "DueDate", "Amount")  # what matching reads
+
+
+def _matchable(bills: pd.DataFrame, drop_cancelled: bool) -> pd.DataFrame:
+    """The bills matching can pay (an amount and a customer; not cancelled, when asked), with only the
+    columns matching reads (no copy of the rest of a million-row table)."""
+    keep = bills["Amount"].notna().to_numpy() & bills["CustomerID"].notna().to_numpy()
+    if drop_cancelled:
+        keep &= bills["Status"].to_numpy(object) != "cancelled"
+    frame = bills[[c for c in _BILL_COLUMNS if c in bills]]
+    return frame if keep.all() else frame[keep]
 
 
 def _keep_rejections(state: _State, decisions: pd.DataFrame) -> None:
@@ -1630,8 +1915,8 @@ def match_by_reference(bills: pd.DataFrame, payments: pd.DataFrame, customers: p
     own for a quick look and for comparing with an SQL engine doing the same joins.
     Returns PaymentID, BillID, CustomerID, Amount, Rule, Status."""
     receipts = receipts_from(payments, pd.Series(None, index=payments.index, dtype=object), None)
-    bills = bills[bills["Amount"].notna() & bills["CustomerID"].notna()]
-    state = _State(receipts, bills, customers, options, lang)
+    bills = _matchable(bills, drop_cancelled=False)
+    state = _State(receipts, bills, customers, options, lang, explain=False)  # no Reason column returned
     pass_reference(state)
     pass_customer_amount(state)
     m = state.matches

@@ -114,8 +114,7 @@ def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: dat
         paying = in_time & ~is_credit
         at = _bill_positions(all_ids, kept, allocations["BillID"].to_numpy(object), paying)
         found_bill = at >= 0
-        paid = np.zeros(len(kept), dtype=np.int64)
-        np.add.at(paid, at[found_bill], money_in[paying][found_bill])  # integer fen, exact
+        paid = allocation.sum_by(at[found_bill], money_in[paying][found_bill], len(kept))
         crediting = in_time & is_credit
         credit = pd.Series(money_in[crediting]).groupby(
             allocations["CustomerID"].to_numpy(object)[crediting]).sum()
@@ -218,8 +217,7 @@ def summarise(aged: pd.DataFrame, customers: pd.DataFrame, bounds, lang: str = "
                 code = np.where(code < 0, len(names) - 1, code)
         cell = code * buckets + slot
         size = len(names) * buckets
-        totals = np.zeros(size, dtype=np.int64)
-        np.add.at(totals, cell, amount)  # integer fen, exact
+        totals = allocation.sum_by(cell, amount, size)
         items = np.bincount(cell, minlength=size)
         grid_amount, grid_items = totals.reshape(-1, buckets), items.reshape(-1, buckets)
         owed = np.where(grid_amount > 0, grid_amount, 0).sum(axis=1, keepdims=True)

@@ -1048,8 +1048,7 @@ def pass_reference(state: _State) -> None:
     state.add_many(receipt, bill, owner, amount, "reference", np.where(mismatch, 0.6, 1.0),
                    np.where(mismatch, SUGGESTED, AUTO), reasons)
     ok = ~mismatch
-    taken = np.zeros(len(state.remaining), dtype=np.int64)
-    np.add.at(taken, bill[ok], amount[ok])  # integer fen
+    taken = allocation.sum_by(bill[ok], amount[ok], len(state.remaining))
     state.remaining = np.maximum(state.remaining - taken, 0)
     state.customer[receipt[ok]] = owner[ok]
     state.resolved[receipt] = True

@@ -42,6 +42,45 @@ def _cumulative_within(keys: np.ndarray, amounts: np.ndarray) -> np.ndarray:
     return total - np.repeat(before, run)
 
 
+def _fits(supply_key, s_amount, demand_key, d_amount) -> bool:
+    """Whether every key's running total stays well inside its _SPAN and every key * _SPAN inside
+    int64 (a running total past the span would spill into the next key's range). Screened in
+    float64, which is exact enough at this size; a near miss takes the exact path."""
+    top = max(int(supply_key.max(initial=0)), int(demand_key.max(initial=0)))
+    if top >= np.iinfo(np.int64).max // int(_SPAN) - 1:
+        return False
+    limit = 0.99 * float(_SPAN)
+    for keys, amounts in ((supply_key, s_amount), (demand_key, d_amount)):
+        if len(amounts) and float(amounts.sum(dtype=np.float64)) >= limit and \
+                _cumulative_within(keys, amounts.astype(np.float64)).max() >= limit:
+            return False
+    return True
+
+
+def _fifo_exact(supply_key, s_amount, demand_key, d_amount) -> Allocation:
+    """The same allocation by walking both sides key by key in Python integers: for amounts too
+    large for the vectorised ranges (a typo of 1e12 yuan must give a result, not an overflow)."""
+    supply, demand, amount = [], [], []
+    s_left, d_left = s_amount.tolist(), d_amount.tolist()
+    s_keys, d_keys = supply_key.tolist(), demand_key.tolist()
+    i = j = 0
+    while i < len(s_keys) and j < len(d_keys):
+        if s_keys[i] < d_keys[j] or s_left[i] <= 0:
+            i += 1
+        elif d_keys[j] < s_keys[i] or d_left[j] <= 0:
+            j += 1
+        else:
+            moved = min(s_left[i], d_left[j])
+            supply.append(i)
+            demand.append(j)
+            amount.append(moved)
+            s_left[i] -= moved
+            d_left[j] -= moved
+    return Allocation(np.array(supply, dtype=np.int64), np.array(demand, dtype=np.int64),
+                      np.array(amount, dtype=np.int64), np.array(s_left, dtype=np.int64),
+                      np.array(d_left, dtype=np.int64))
+
+
 def fifo(supply_key, supply_amount, demand_key, demand_amount) -> Allocation:
     """Allocate supplies to demands with the same key, each side in the order given.
 
@@ -58,8 +97,8 @@ def fifo(supply_key, supply_amount, demand_key, demand_amount) -> Allocation:
             raise ValueError("keys must be non-negative and sorted")
     s_amount = np.maximum(supply_amount, 0)
     d_amount = np.maximum(demand_amount, 0)
-    if len(s_amount) and (s_amount.max() >= _SPAN or d_amount.max(initial=0) >= _SPAN):
-        raise ValueError("an amount is too large to allocate")
+    if not _fits(supply_key, s_amount, demand_key, d_amount):
+        return _fifo_exact(supply_key, s_amount, demand_key, d_amount)
     s_end = supply_key * _SPAN + _cumulative_within(supply_key, s_amount)
     d_end = demand_key * _SPAN + _cumulative_within(demand_key, d_amount)
     points = np.unique(np.concatenate([s_end, d_end]))

@@ -398,6 +398,9 @@ def run_all_jobs(plan, lang: str, letter_kind: str = "dunning", whole: bool = Tr
 @example(plan=[("setting", "Period", "9999-12")], lang="zh", letter_kind="dunning", whole=True)
 @example(plan=[("column", "GL", 0, "9999-12"), ("column", "Bills", 2, "9999-12")], lang="en",
          letter_kind="dunning", whole=False)
+# A payment (or bill) of 22 billion yuan: the allocation refused it ("an amount is too large to allocate").
+@example(plan=[("cell", "Payments", 0, 3, 9.99e12)], lang="zh", letter_kind="dunning", whole=True)
+@example(plan=[("column", "Bills", 7, 9.99e12)], lang="en", letter_kind="statement", whole=False)
 @given(plan=plans, lang=st.sampled_from(layout.LANGUAGES), letter_kind=st.sampled_from(LETTER_KINDS),
        whole=st.integers(0, 3).map(lambda n: n == 0))
 def test_every_job_gives_problems_not_tracebacks(plan, lang, letter_kind, whole):
@@ -736,3 +739,18 @@ def test_an_amount_of_1e300_in_a_statement_is_a_problem():
     check_report(report, registry.job("import_bank"), name, lang)
     bad = [p for p in report.problems if p.code == "statement_bad_amount"]
     assert len(bad) == 1 and bad[0].value == "1e300" and bad[0].row == 9
+
+
+def test_allocating_amounts_beyond_the_fast_ranges():
+    """A payment of 22 billion yuan stopped the reconciliation ("an amount is too large to allocate"),
+    and two payments under one key whose sum passed 2**41 fen spilled into the next key's range (the
+    second customer's 1.00 was silently never allocated). Such amounts now take an exact slower path."""
+    from feedesk import allocation
+
+    span = 2 ** 41
+    got = allocation.fifo([0, 0, 1], [span - 10, span - 10, 100], [0, 0, 1], [span - 10, span - 10, 100])
+    assert got.supply.tolist() == [0, 1, 2] and got.demand.tolist() == [0, 1, 2]
+    assert got.amount.tolist() == [span - 10, span - 10, 100]
+    assert not got.supply_left.any() and not got.demand_left.any()
+    for job_key in ("reconcile", "aging"):
+        problem_codes(job_key, [("cell", "Payments", 0, 3, 9.99e12)])  # no internal_error

@@ -27,7 +27,6 @@ from macros import runner
 from tests import office
 from tests.conftest import SETTINGS, small_desk
 from workbook import build, filehost, layout, package, sheetxml
-from workbook.book import BookError
 
 ROOT = pathlib.Path(__file__).parent.parent
 QUICK = 2.0  # seconds: a refusal must come well before this
@@ -413,8 +412,6 @@ def test_a_template_reaching_for_python_internals_is_stopped(tmp_path, tag):
         assert len(handle.read("Letters")) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="macros/jobs/letters.py reports a blocked template as the missing field ''; "
-                                       "use the letter_template_failed code for a LetterError without a field")
 def test_a_blocked_template_is_not_called_a_missing_field(tmp_path):
     test_a_template_reaching_for_python_internals_is_stopped(tmp_path, "{{ cycler.__init__.__globals__ }}")
     report = runner.run_file("letters", str(tmp_path / "FeeDesk.xlsm"), params={"kind": "statement"})
@@ -532,3 +529,27 @@ def test_the_sheet_check_streams_in_bounded_memory(book):
         tracemalloc.stop()
     assert checked.errors == {(400_010, 11): "#NAME?"}
     assert len(read_part(book, part)) > 30_000_000 and peak < 4 * package.READ_CHUNK + 8 * 2 ** 20
+
+
+def test_the_sms_and_phone_list_keeps_formula_looking_names_as_text(tmp_path):
+    """The CSV for the SMS platform is opened in Excel too: a name that would start a formula
+    gets a leading apostrophe there (the workbook itself stores it as plain text)."""
+    import csv
+
+    from macros.jobs import letters as letters_job
+
+    items = [{"LetterID": "L1", "CustomerID": "C000101", "Name": '=HYPERLINK("http://evil.example","点我")',
+              "Kind": "dunning", "Level": 1, "Template": "sms", "Channel": "sms", "Recipient": "+8613800000000",
+              "Amount": 12345},
+             {"LetterID": "L3", "CustomerID": "C000103", "Name": "+1+1", "Kind": "dunning", "Level": 1,
+              "Template": "sms", "Channel": "sms", "Recipient": "@SUM(1)", "Amount": 1},
+             {"LetterID": "L2", "CustomerID": "C000102", "Name": "王芳", "Kind": "dunning", "Level": 1,
+              "Template": "sms", "Channel": "phone", "Recipient": "13900000000", "Amount": 500}]
+    path = letters_job._write_lists(items, str(tmp_path), "zh")
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["Name"] == '\'=HYPERLINK("http://evil.example","点我")'
+    assert rows[0]["Recipient"] == "+8613800000000"  # a phone number, not a formula: kept for the SMS platform
+    assert rows[1]["Name"] == "'+1+1" and rows[1]["Recipient"] == "'@SUM(1)"  # formulas, not phone numbers
+    assert rows[2]["Name"] == "王芳" and rows[2]["Recipient"] == "13900000000"
+    assert rows[0]["Amount"] == "¥123.45"

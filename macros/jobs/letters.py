@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 
 import pandas as pd
 
@@ -137,8 +138,12 @@ def run(book) -> runner.Report:
     try:
         letters.render_batch([(p["template"], p["context"], p["docx"]) for p in planned])
     except letters.LetterError as error:  # nothing of the batch was written
-        found.append(problems.make("letter_field_missing", lang, sheet=book.sheet_name("Templates"),
-                                   value=error.field, template=os.path.basename(error.template or "")))
+        if error.field:
+            found.append(problems.make("letter_field_missing", lang, sheet=book.sheet_name("Templates"),
+                                       value=error.field, template=os.path.basename(error.template or "")))
+        else:  # a template the sandbox stopped, or one that cannot be read
+            found.append(problems.make("letter_template_failed", lang, sheet=book.sheet_name("Templates"),
+                                       template=os.path.basename(error.template or ""), error=error.message(lang)))
         return runner.Report(job.key, problems=tuple(found))
     combined = ""
     if planned:
@@ -312,10 +317,21 @@ def _write_lists(items: list[dict], out_dir: str, lang: str) -> str | None:
     path = os.path.join(out_dir, ("短信及电话催缴清单" if lang == "zh" else "sms-and-phone") + ".csv")
     frame = pd.DataFrame(items)
     frame["Amount"] = [money.format_yuan(v) for v in frame["Amount"]]
+    for column in ("Name", "Recipient"):  # a name like "=HYPERLINK(...)" must stay text when the CSV is opened
+        frame[column] = [_csv_text(v) for v in frame[column]]  # (a phone number "+86 138..." stays as it is)
     tmp = path + ".part"
     frame.to_csv(tmp, index=False, encoding="utf-8-sig")
     os.replace(tmp, path)
     return path
+
+
+def _csv_text(value) -> str:
+    """Text a spreadsheet opening the CSV shows as typed: a leading =, +, -, @, tab or CR would
+    start a formula, so such text gets a leading apostrophe."""
+    text = _text(value)
+    if text[:1] not in ("=", "+", "-", "@", "\t", "\r") or re.fullmatch(r"\+[\d][\d ()-]*", text):
+        return text
+    return "'" + text
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

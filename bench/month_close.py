@@ -77,6 +77,8 @@ def _close(path: str, queue) -> None:
     labels = {registry.job(k).label("zh"): k for k in month_close.STEPS}
     with Sampler() as sampler:
         def progress(done, total, text):
+            if sampler.stage == "save":  # the save's own progress names sheets, some like a job
+                return
             step = labels.get(text.split(" · ")[0])
             if step:
                 sampler.enter(step if done < total else "save")

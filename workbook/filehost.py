@@ -219,8 +219,8 @@ def render_tables(path: str, index: package.Index, frames: dict[str, pd.DataFram
     with zipfile.ZipFile(path) as archive:
         names = set(archive.NameToInfo)
 
-        def current(name: str) -> bytes:
-            return replaced[name] if name in replaced else archive.read(name)
+        def current(name: str) -> bytes:  # a sheet already being rewritten: its old header is the same
+            return replaced[name] if isinstance(replaced.get(name), bytes) else archive.read(name)
 
         for done, (table, frame) in enumerate(frames.items()):
             spec = layout.table(table)
@@ -241,23 +241,32 @@ def render_tables(path: str, index: package.Index, frames: dict[str, pd.DataFram
                     replaced.update(added)
                     names |= set(added)
                 chunk = frame.iloc[start:stop] if len(slices) > 1 else frame
-                placed = _place_columns(spec, part, tables.to_sheet_columns(spec, chunk, lang), lang)
+                _place_columns(spec, part, [(column, None) for column in spec.columns], lang)  # refuse now
                 try:
-                    new_sheet, new_table, _ = sheetxml.rewrite(current(part.sheet_part), current(part.part), part,
-                                                               placed, len(chunk))
+                    checked = sheetxml.plan(current(part.sheet_part), current(part.part), part, len(chunk))
                 except sheetxml.TooManyRowsError:
                     raise BookError(problems.make("too_many_rows", lang, sheet=part.sheet, table=part.sheet,
                                                   count=f"{len(frame):,}")) from None
                 except sheetxml.BlockedError as error:
                     raise BookError(problems.make("output_blocked", lang, sheet=part.sheet, cell=error.cell,
                                                   table=part.sheet)) from None
-                replaced[part.sheet_part] = new_sheet
-                replaced[part.part] = new_table
+                replaced[part.sheet_part] = _streamed(spec, part, chunk, checked, lang)
+                replaced[part.part] = checked.table_xml
         updates, removed = package.workbook_updates(archive, replaced)
     replaced.update(updates)
     if progress:
         progress(len(frames), len(frames), "")
     return replaced, removed
+
+
+def _streamed(spec: layout.Table, part: package.TablePart, frame: pd.DataFrame, checked: sheetxml.Plan, lang: str):
+    """The new sheet as pieces made when the package is written, a few thousand rows at a time:
+    the values for the sheet are made per piece too, so a million-row table never sits in memory
+    as cells."""
+    def columns_of(start: int, stop: int):
+        return _place_columns(spec, part, tables.to_sheet_columns(spec, frame.iloc[start:stop], lang), lang)
+
+    return lambda: sheetxml.pieces(checked, len(frame), columns_of)
 
 
 def _place_columns(spec: layout.Table, part: package.TablePart, columns, lang: str):

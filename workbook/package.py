@@ -285,10 +285,9 @@ def workbook_updates(package: zipfile.ZipFile, changed: dict[str, bytes] | None 
     return replaced, removed
 
 
-def write_package(source: str, target: str, replaced: dict[str, bytes], removed: frozenset[str] = frozenset()) \
-        -> None:
-    """Copy `source` to `target`, replacing the parts in `replaced` and leaving out `removed`;
-    the others are copied raw."""
+def write_package(source: str, target: str, replaced: dict, removed: frozenset[str] = frozenset()) -> None:
+    """Copy `source` to `target`, replacing the parts in `replaced` (bytes, or a function giving
+    the part's bytes in pieces) and leaving out `removed`; the others are copied raw."""
     with zipfile.ZipFile(source) as original, open(source, "rb") as raw, \
             zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as out:
         for info in original.infolist():
@@ -307,7 +306,12 @@ def write_package(source: str, target: str, replaced: dict[str, bytes], removed:
         for name, data in replaced.items():
             info = zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            out.writestr(info, data)
+            if callable(data):  # a sheet made while it is written, piece by piece
+                with out.open(info, "w", force_zip64=True) as stream:
+                    for piece in data():
+                        stream.write(piece)
+            else:
+                out.writestr(info, data)
 
 
 def _write_raw(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:

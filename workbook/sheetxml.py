@@ -149,11 +149,26 @@ def _beyond_table(head: bytes, c0: int, c1: int, last: int) -> bool:
     return start_col < c0 or end_col > c1 or end_row + 1 > last
 
 
-def rewrite(sheet_xml: bytes, table_xml: bytes, table: package.TablePart, columns: list, count: int):
-    """New (sheet_xml, table_xml, ref) with the table's data rows replaced.
+ROWS_PER_PIECE = 50_000  # rows rendered at a time when a sheet is streamed into the package
 
-    `columns` is a list of (zero-based sheet column, Column, values); `count` rows each.
-    """
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """A table's rewrite, checked: everything of the new sheet but its data rows."""
+
+    head: bytes
+    opening: bytes
+    kept: bytes
+    after: bytes
+    first: int  # 1-based row of the first data row
+    styles: dict
+    foreign: dict
+    table_xml: bytes
+    ref: str
+
+
+def plan(sheet_xml: bytes, table_xml: bytes, table: package.TablePart, count: int) -> Plan:
+    """Check that `count` rows fit (TooManyRowsError, BlockedError) and prepare the new sheet."""
     r0, c0, r1, c1 = table.bounds
     first = r0 + 2  # 1-based row of the first data row
     last_row = r0 + 1 + max(count, 1)  # a table keeps at least one (blank) data row
@@ -183,18 +198,51 @@ def rewrite(sheet_xml: bytes, table_xml: bytes, table: package.TablePart, column
     if blocked and blocked[0] <= last_row:
         raise BlockedError(f"{package.column_letter(blocked[1])}{blocked[0]}")
 
+    ref = f"{package.column_letter(c0)}{r0 + 1}:{package.column_letter(c1)}{last_row}"
+    used_last = max([last_row, *[r for r in foreign]]) if foreign else last_row
+    head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{package.column_letter(c1)}{used_last}"/>'.encode(),
+                  sheet_xml[:start], count=1)
+    new_table = re.sub(rb'(<table\b[^>]*?\bref=")[^"]*(")', rb"\g<1>" + ref.encode() + rb"\g<2>", table_xml, count=1)
+    new_table = re.sub(rb'(<autoFilter\b[^>]*?\bref=")[^"]*(")', rb"\g<1>" + ref.encode() + rb"\g<2>", new_table,
+                       count=1)
+    # A job's rows replace a totals row, a sort or a filter the officer had set on the old rows.
+    new_table = re.sub(rb'\s(totalsRowCount|totalsRowShown)="\d+"', b"", new_table)
+    new_table = re.sub(rb"<sortState\b.*?(?:/>|</sortState>)", b"", new_table, flags=re.S)
+    new_table = re.sub(rb"<filterColumn\b.*?(?:/>|</filterColumn>)", b"", new_table, flags=re.S)
+    return Plan(head, opening, kept, after, first, styles, foreign, new_table, ref)
+
+
+def pieces(plan_: Plan, count: int, columns_of):
+    """The new sheet's XML in pieces, rendering ROWS_PER_PIECE rows at a time: `columns_of(start,
+    stop)` gives the (zero-based sheet column, Column, values) of those rows. Memory stays that of
+    one piece however long the table."""
+    yield plan_.head + plan_.opening + plan_.kept
+    foreign = dict(plan_.foreign)
+    for start in range(0, count, ROWS_PER_PIECE if not foreign else max(count, 1)):
+        stop = min(count, start + (ROWS_PER_PIECE if not foreign else count))
+        yield _rows(plan_, columns_of(start, stop), plan_.first + start, stop - start, foreign)
+    if foreign:  # cells of the officer's below the table's rows
+        body = []
+        for row in sorted(foreign):
+            cells = sorted(foreign[row], key=lambda item: item[0])
+            body.append(f'<row r="{row}">'.encode() + b"".join(xml for _, xml in cells) + b"</row>")
+        yield b"".join(body)
+    yield b"</sheetData>" + plan_.after
+
+
+def _rows(plan_: Plan, columns: list, first: int, count: int, foreign: dict) -> bytes:
     ordered = sorted(columns, key=lambda item: item[0])
     positions = [at for at, _, _ in ordered]
     cell_lists = [
-        _column_cells(column.kind, values, package.column_letter(at), styles.get(at, ""), first)
+        _column_cells(column.kind, values, package.column_letter(at), plan_.styles.get(at, ""), first)
         for at, column, values in ordered
     ]
-    body = []
-    if not foreign:  # the usual case: one join over every cell of the table
+    if not foreign:  # the usual case: one join over every cell of the piece
         opening_tags = [f'<row r="{row}">' for row in range(first, first + count)]
         closing_tags = itertools.repeat("</row>", count)
-        body.append("".join(itertools.chain.from_iterable(zip(opening_tags, *cell_lists, closing_tags))).encode())
-    for i, cells in enumerate(zip(*cell_lists) if foreign else ()):
+        return "".join(itertools.chain.from_iterable(zip(opening_tags, *cell_lists, closing_tags))).encode()
+    body = []
+    for i, cells in enumerate(zip(*cell_lists)):
         row = first + i
         extra = foreign.pop(row, None)
         if extra:
@@ -203,23 +251,20 @@ def rewrite(sheet_xml: bytes, table_xml: bytes, table: package.TablePart, column
             body.append(f'<row r="{row}">'.encode() + b"".join(xml for _, xml in merged) + b"</row>")
         else:
             body.append(f'<row r="{row}">{"".join(cells)}</row>'.encode())
-    for row in sorted(foreign):
-        cells = sorted(foreign[row], key=lambda item: item[0])
-        body.append(f'<row r="{row}">'.encode() + b"".join(xml for _, xml in cells) + b"</row>")
+    return b"".join(body)
 
-    ref = f"{package.column_letter(c0)}{r0 + 1}:{package.column_letter(c1)}{last_row}"
-    used_last = max([last_row, *[r for r in foreign]]) if foreign else last_row
-    head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{package.column_letter(c1)}{used_last}"/>'.encode(),
-                  sheet_xml[:start], count=1)
-    new_sheet = b"".join([head, opening, kept, b"".join(body), b"</sheetData>", after])
-    new_table = re.sub(rb'(<table\b[^>]*?\bref=")[^"]*(")', rb"\g<1>" + ref.encode() + rb"\g<2>", table_xml, count=1)
-    new_table = re.sub(rb'(<autoFilter\b[^>]*?\bref=")[^"]*(")', rb"\g<1>" + ref.encode() + rb"\g<2>", new_table,
-                       count=1)
-    # A job's rows replace a totals row, a sort or a filter the officer had set on the old rows.
-    new_table = re.sub(rb'\s(totalsRowCount|totalsRowShown)="\d+"', b"", new_table)
-    new_table = re.sub(rb"<sortState\b.*?(?:/>|</sortState>)", b"", new_table, flags=re.S)
-    new_table = re.sub(rb"<filterColumn\b.*?(?:/>|</filterColumn>)", b"", new_table, flags=re.S)
-    return new_sheet, new_table, ref
+
+def rewrite(sheet_xml: bytes, table_xml: bytes, table: package.TablePart, columns: list, count: int):
+    """New (sheet_xml, table_xml, ref) with the table's data rows replaced, in one piece.
+
+    `columns` is a list of (zero-based sheet column, Column, values); `count` rows each.
+    """
+    checked = plan(sheet_xml, table_xml, table, count)
+
+    def columns_of(start, stop):
+        return [(at, column, values[start:stop]) for at, column, values in columns]
+
+    return b"".join(pieces(checked, count, columns_of)), checked.table_xml, checked.ref
 
 
 # --- reading: what python-calamine must not see, and what it does not tell ------------------

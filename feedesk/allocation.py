@@ -170,21 +170,20 @@ class TextGrid:
 
     @classmethod
     def of(cls, values, numbers_as_text: bool = False) -> TextGrid:
-        items = np.asarray(values, dtype=object).tolist()
+        array = np.asarray(values, dtype=object)
+        items = array.tolist()
         n = len(items)
         if not n:
             return cls(np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         try:
             joined = _SEPARATOR.join(items)
-        except TypeError:  # blanks (NaN, None) or numbers among the text
-            if numbers_as_text:
-                items = [v if v.__class__ is str else ("" if v is None or v is pd.NA or v != v  # noqa: PLR0124
-                                                       else str(v))  # (NaN and NaT: not equal to themselves)
-                         for v in items]
-            else:
-                items = [v if v.__class__ is str else ("" if v.__class__ is float or not isinstance(v, str) else v)
-                         for v in items]
-            joined = _SEPARATOR.join(items)
+        except TypeError:  # blanks (NaN, None) among the text: '' (one pass in C), then perhaps numbers
+            items = np.where(pd.isna(array), "", array).tolist()
+            try:
+                joined = _SEPARATOR.join(items)
+            except TypeError:
+                items = [v if isinstance(v, str) else (str(v) if numbers_as_text else "") for v in items]
+                joined = _SEPARATOR.join(items)
         inside = None
         if joined.count(_SEPARATOR) != n - 1:  # a value holding the separator: no ID either (length -1)
             inside = np.array([_SEPARATOR in v for v in items], dtype=bool)

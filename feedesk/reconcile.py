@@ -234,7 +234,6 @@ def normalise(values) -> np.ndarray:
     return out
 
 
-_NA = pd.NA  # a blank cell is None, NaN, NaT or this; the others equal themselves
 _SPACES = np.array([0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
                     0x2028, 0x2029, 0x202F, 0x205F, 0x3000], dtype=np.uint16)  # str.isspace: what strip() strips
 
@@ -244,13 +243,17 @@ def _read_texts(values) -> tuple[list[str], tuple[np.ndarray, np.ndarray, np.nda
     joined as one numpy array of characters (ASCII bytes, else UTF-16 code units: a character beyond
     the BMP is two surrogates, which every check here counts as a character to fold) with where each
     starts and ends (a separator after each); None instead if a text holds the separator itself."""
-    items = np.asarray(values, dtype=object).tolist()
+    array = np.asarray(values, dtype=object)
+    items = array.tolist()
     try:
         joined = _SEPARATOR.join(items)
-    except TypeError:
-        items = [v if v.__class__ is str else ("" if v is None or v is _NA or v != v else str(v))  # noqa: PLR0124
-                 for v in items]  # (NaN and NaT are what is not equal to itself)
-        joined = _SEPARATOR.join(items)
+    except TypeError:  # blanks: '' (one pass in C); then perhaps numbers: their text
+        items = np.where(pd.isna(array), "", array).tolist()
+        try:
+            joined = _SEPARATOR.join(items)
+        except TypeError:
+            items = [v if isinstance(v, str) else str(v) for v in items]
+            joined = _SEPARATOR.join(items)
     joined += _SEPARATOR
     if joined.count(_SEPARATOR) != len(items):
         return items, None
@@ -503,7 +506,7 @@ def receipts_from(payments: pd.DataFrame, landed: pd.Series, bank_left: pd.DataF
         "Text": pd.Series(_two_texts(payments["Reference"], payments["Note"]), index=payments.index, dtype=object),
         "ChannelTxnID": payments["ChannelTxnID"],
         "BankTxnID": landed.astype(object).to_numpy(),
-    })
+    }, copy=False)  # the columns are shared, not copied (copy on write keeps the inputs as they are)
     if bank_left is None:
         return _oldest_first([pay])
     bank = pd.DataFrame({
@@ -752,7 +755,6 @@ class _State:
         order = np.lexsort((np.arange(len(bills)), dated.astype(np.int64), due.astype(np.int64), bill_customer))
         self.bill_customer = bill_customer[order]
         self._bill_table_ids = bills["BillID"].to_numpy(object)  # the table's order: as they lie in memory
-        self.bill_ids = self._bill_table_ids[order]
         self.bill_amount = bills["Amount"].to_numpy(np.int64)[order]
         self.remaining = np.maximum(self.bill_amount, 0).copy()
         self.bill_date = dated[order]
@@ -797,6 +799,15 @@ class _State:
 
     def bill_position(self, bill_id: str) -> int:
         return int(self.bill_index.positions(np.array([_fold(bill_id)], dtype=object))[0])
+
+    @functools.cached_property
+    def bill_ids(self) -> np.ndarray:
+        """Bill IDs in the bill order."""
+        return self._bill_table_ids[self._bill_order]
+
+    def bill_ids_at(self, bill: np.ndarray) -> np.ndarray:
+        """The IDs of some bills (positions in the bill order), without ordering all the IDs."""
+        return self._bill_table_ids[self._bill_order[bill]]
 
     @functools.cached_property
     def customer_code(self) -> dict:
@@ -1019,7 +1030,7 @@ def pass_reference(state: _State) -> None:
     k_all, rank_all, bill_all, from_column = (x[found_bill] for x in (k_all, rank_all, bill_all, from_column))
     order = np.lexsort((rank_all, k_all))
     k_all, bill_all, from_column = k_all[order], bill_all[order], from_column[order]
-    _, first = np.unique(k_all * np.int64(len(state.bill_ids) + 1) + bill_all, return_index=True)
+    _, first = np.unique(k_all * np.int64(len(state.bill_customer) + 1) + bill_all, return_index=True)
     first.sort()
     k_all, bill_all, from_column = k_all[first], bill_all[first], from_column[first]
     if state.forbidden and len(k_all):
@@ -1160,7 +1171,10 @@ def _pairs_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> tup
     none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     if not len(receipts):
         return none
-    open_bills = np.flatnonzero((state.remaining > 0) & np.isin(state.bill_customer, state.customer[receipts]))
+    theirs = np.zeros(len(state.customer_ids), dtype=bool)
+    known = state.customer[receipts]
+    theirs[known[known >= 0]] = True  # the receipts' customers, as a table (no np.isin over a million bills)
+    open_bills = np.flatnonzero((state.remaining > 0) & theirs[state.bill_customer])
     if not len(open_bills):
         return none
     shift = np.int64(1) << 40
@@ -1168,8 +1182,7 @@ def _pairs_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> tup
     order = np.argsort(keys, kind="stable")  # bills keep their oldest-first order within a key
     keys, bills = keys[order], open_bills[order]
     wanted = state.customer[receipts] * shift + state.amount[receipts]
-    lo = np.searchsorted(keys, wanted - tolerance, side="left")
-    hi = np.searchsorted(keys, wanted + tolerance, side="right")
+    lo, hi = _search_sorted(keys, wanted - tolerance, "left"), _search_sorted(keys, wanted + tolerance, "right")
     count = hi - lo
     if not count.sum():
         return none
@@ -1188,23 +1201,43 @@ def _pairs_by_amount(state: _State, receipts: np.ndarray, tolerance: int) -> tup
     return _pair_once(receipt[order], bill[order])
 
 
+def _search_sorted(keys: np.ndarray, values: np.ndarray, side: str) -> np.ndarray:
+    """np.searchsorted for many values: the values sorted first, so that the binary searches walk
+    the keys in order (far fewer cache misses on a large table)."""
+    if len(values) < 1000:
+        return np.searchsorted(keys, values, side=side)
+    order = np.argsort(values)
+    at = np.empty(len(values), dtype=np.int64)
+    at[order] = np.searchsorted(keys, values[order], side=side)
+    return at
+
+
 def _pair_once(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`_one_to_one` on integer arrays: greedy pairing in the order given, each left and each right
     used once. Each round takes every left's first pair whose right no earlier left of the round
-    took, then drops the pairs of what was taken."""
-    lefts, rights = [], []
-    while len(left):
-        _, first = np.unique(left, return_index=True)
-        first.sort()
-        _, once = np.unique(right[first], return_index=True)
-        taken = first[np.sort(once)]
-        lefts.append(left[taken])
-        rights.append(right[taken])
-        keep = ~np.isin(left, left[taken]) & ~np.isin(right, right[taken])
-        left, right = left[keep], right[keep]
-    if not lefts:
+    took, then drops the pairs of what was taken (marked in tables over the distinct values)."""
+    if not len(left):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(lefts).astype(np.int64), np.concatenate(rights).astype(np.int64)
+    _, left_code = np.unique(left, return_inverse=True)
+    _, right_code = np.unique(right, return_inverse=True)
+    left_used = np.zeros(left_code.max() + 1, dtype=bool)
+    right_used = np.zeros(right_code.max() + 1, dtype=bool)
+    rows = np.arange(len(left))
+    taken_rows = []
+    while len(rows):
+        code = left_code[rows]
+        if len(code) < 2 or (code[1:] >= code[:-1]).all():  # grouped by left (as sorted pairs are)
+            first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+        else:
+            first = np.sort(np.unique(code, return_index=True)[1])
+        _, once = np.unique(right_code[rows[first]], return_index=True)
+        taken = rows[first[np.sort(once)]]
+        taken_rows.append(taken)
+        left_used[left_code[taken]] = True
+        right_used[right_code[taken]] = True
+        rows = rows[~left_used[left_code[rows]] & ~right_used[right_code[rows]]]
+    taken = np.concatenate(taken_rows)
+    return np.asarray(left, dtype=np.int64)[taken], np.asarray(right, dtype=np.int64)[taken]
 
 
 def pass_customer_amount(state: _State, tolerance: int = 0, rule: str = "customer_amount") -> None:
@@ -1922,7 +1955,7 @@ def match_by_reference(bills: pd.DataFrame, payments: pd.DataFrame, customers: p
     bill = m["bill"].to_numpy(np.int64)
     return pd.DataFrame({
         "PaymentID": _text(state.ids[m["receipt"].to_numpy(np.int64)]),
-        "BillID": _text(np.where(bill >= 0, state.bill_ids[np.maximum(bill, 0)], None)),
+        "BillID": _text(np.where(bill >= 0, state.bill_ids_at(np.maximum(bill, 0)), None)),
         "CustomerID": _text(state.customer_ids[m["customer"].to_numpy(np.int64)]),
         "Amount": pd.array(m["amount"].to_numpy(np.int64), dtype="Int64"),
         "Rule": _text(m["rule"].to_numpy(object)),

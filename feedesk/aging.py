@@ -134,18 +134,35 @@ def open_items(bills: pd.DataFrame, allocations: pd.DataFrame | None, as_of: dat
         keep, customer_ids = keep[named], customer_ids[named]
     kind_of = np.full(len(keep), "bill", dtype=object)
     kind_of[is_credit_note[keep]] = "credit_note"
+    due_or_billed = np.where(np.isnat(due[keep]), bill_date[keep], due[keep])
+    had_credit = len(credit) > 0
+    credit = credit[credit != 0] if had_credit else credit
+    if len(credit) and len(keep):  # bills and credits: the columns built whole, in their final types
+        day = np.datetime64(as_of, "D")
+        owed = -credit.to_numpy(np.int64)
+        items = pd.DataFrame({
+            "CustomerID": pd.array(np.concatenate([customer_ids, credit.index.to_numpy(object)]), dtype="str"),
+            "BillID": pd.Series(np.concatenate([all_ids[kept[keep]], np.full(len(credit), None, dtype=object)]),
+                                dtype=object),
+            "Kind": pd.array(np.concatenate([kind_of, np.full(len(credit), "credit", dtype=object)]), dtype="str"),
+            "BillDate": np.concatenate([bill_date[keep], np.full(len(credit), day)]).astype("datetime64[s]"),
+            "DueDate": np.concatenate([due_or_billed, np.full(len(credit), day)]).astype("datetime64[s]"),
+            "Amount": np.concatenate([amount[keep], owed]),
+            "Paid": np.concatenate([paid[keep], np.zeros(len(credit), dtype=np.int64)]),
+            "Open": np.concatenate([open_amount[keep], owed]),
+        }, copy=False)
+        return OpenItems(items, tuple(found), "allocations" if use_allocations else "bills")
     items = pd.DataFrame({
         "CustomerID": customer_ids,
         "BillID": all_ids[kept[keep]],
         "Kind": kind_of,
         "BillDate": bill_date[keep],
-        "DueDate": np.where(np.isnat(due[keep]), bill_date[keep], due[keep]),
+        "DueDate": due_or_billed,
         "Amount": amount[keep],
         "Paid": paid[keep],
         "Open": open_amount[keep],
     })
-    if len(credit):
-        credit = credit[credit != 0]
+    if had_credit:  # (all zero: no rows, but the same columns as ever)
         credit_items = pd.DataFrame({
             "CustomerID": credit.index.to_numpy(object), "BillID": None, "Kind": "credit",
             "BillDate": np.datetime64(as_of, "D"), "DueDate": np.datetime64(as_of, "D"),

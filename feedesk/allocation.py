@@ -228,7 +228,16 @@ class IdShape:
         shape (another length, other fixed characters, a non-digit, not text)."""
         grid = values if isinstance(values, TextGrid) else TextGrid.of(values)
         out = np.full(len(grid), -1, dtype=np.int64)
-        at = np.flatnonzero(grid.lengths == self.width)
+        fits = grid.lengths == self.width
+        if len(grid) and fits.all() and len(grid.chars) == len(grid) * (self.width + 1):
+            # all of this width, one after the other (IDs as a column holds them): a view, no gather
+            columns = grid.chars.reshape(len(grid), self.width + 1)[:, :self.width].T
+            ok = np.ones(len(grid), dtype=bool)
+            for place, char in zip(self.fixed.tolist(), self.fixed_chars.tolist()):
+                ok &= columns[place] == char
+            code, digits_ok = self._read(columns)
+            return np.where(ok & digits_ok, code, -1)
+        at = np.flatnonzero(fits)
         if len(at):
             columns = grid.chars[grid.starts[at][None, :] + np.arange(self.width)[:, None]]  # a row per place
             ok = np.ones(len(at), dtype=bool)

@@ -750,6 +750,9 @@ class _State:
         self.customer_ids = np.asarray(uniques, dtype=object)
         # Bills, oldest first within each customer (due date, bill date, then the table's order).
         bill_customer = codes[len(listed):].astype(np.int64)
+        if not (bill_customer >= 0).all():  # a bill with no customer: nothing can pay it here
+            named = bill_customer >= 0
+            bills, bill_customer = bills[named], bill_customer[named]
         due = bills["DueDate"].to_numpy("datetime64[D]")
         dated = bills["BillDate"].to_numpy("datetime64[D]")
         order = np.lexsort((np.arange(len(bills)), dated.astype(np.int64), due.astype(np.int64), bill_customer))
@@ -1614,11 +1617,12 @@ _BILL_COLUMNS = ("BillID", "CustomerID", "Period", "BillDate", "DueDate", "Amoun
 
 
 def _matchable(bills: pd.DataFrame, drop_cancelled: bool) -> pd.DataFrame:
-    """The bills matching can pay (an amount and a customer; not cancelled, when asked), with only the
-    columns matching reads (no copy of the rest of a million-row table)."""
-    keep = bills["Amount"].notna().to_numpy() & bills["CustomerID"].notna().to_numpy()
+    """The bills matching can pay (an amount; not cancelled, when asked; a customer: _State drops
+    the bills without, from its customer codes), with only the columns matching reads (no copy of
+    the rest of a million-row table)."""
+    keep = bills["Amount"].notna().to_numpy()
     if drop_cancelled:
-        keep &= bills["Status"].to_numpy(object) != "cancelled"
+        keep = keep & (bills["Status"].to_numpy(object) != "cancelled")
     frame = bills[[c for c in _BILL_COLUMNS if c in bills]]
     return frame if keep.all() else frame[keep]
 

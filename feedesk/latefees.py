@@ -78,7 +78,12 @@ _RATE_REASONS = {
     "too_high": ("每日 100% 或以上，应是输入错误（每日千分之五请填 0.005 或 0.5%）",
                  "100 % a day or more must be a typo (5 per mille a day is 0.005 or 0.5%)"),
     "not_a_number": ("不是数字", "it is not a number"),
+    "too_large": ("数值过大", "it is far too large"),
 }
+# Bounds beyond which a rule's value can only be a typing error (and would overflow the maths).
+MAX_GRACE_DAYS = 36_500
+MAX_MINIMUM_FEN = 10**15  # 10 trillion yuan, the tables' own cap on an amount
+MAX_CAP_RATIO = Decimal(1000)  # a late fee up to 1,000 times the principal
 # Other columns of a rule (grace days, minimum, cap): a problem code of this module's own.
 RULE_VALUE_CODE = "late_fee_rule"
 _VALUE_REASONS = {
@@ -86,7 +91,12 @@ _VALUE_REASONS = {
     "not_whole": ("应为整数天", "it must be a whole number of days"),
     "precision": (f"小数超过 {RATE_PLACES} 位", f"it has more than {RATE_PLACES} decimals"),
     "not_a_number": ("不是数字", "it is not a number"),
+    "too_large": ("数值过大", "it is far too large"),
 }
+# Bounds beyond which a rule's value can only be a typing error (and would overflow the maths).
+MAX_GRACE_DAYS = 36_500
+MAX_MINIMUM_FEN = 10**15  # 10 trillion yuan, the tables' own cap on an amount
+MAX_CAP_RATIO = Decimal(1000)  # a late fee up to 1,000 times the principal
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,6 +352,10 @@ def rules_from_table(frame: pd.DataFrame, lang: str = "zh", sheet: str = "LateFe
                 negative = _is_negative(cell["GraceDays"])
                 value_problem(row, "GraceDays", cell["GraceDays"], "negative" if negative else "not_whole")
                 ok = False
+            else:
+                if grace > MAX_GRACE_DAYS:
+                    value_problem(row, "GraceDays", cell["GraceDays"], "too_large")
+                    ok = False
         minimum = 0
         if not _blank(cell["Minimum"]):
             try:
@@ -350,6 +364,10 @@ def rules_from_table(frame: pd.DataFrame, lang: str = "zh", sheet: str = "LateFe
                 negative = _is_negative(cell["Minimum"])
                 value_problem(row, "Minimum", cell["Minimum"], "negative" if negative else "not_a_number")
                 ok = False
+            else:
+                if minimum > MAX_MINIMUM_FEN:
+                    value_problem(row, "Minimum", cell["Minimum"], "too_large")
+                    ok = False
         cap = None
         if not _blank(cell["CapRatio"]):
             try:
@@ -361,6 +379,9 @@ def rules_from_table(frame: pd.DataFrame, lang: str = "zh", sheet: str = "LateFe
             else:
                 if _decimal_places(cap) > RATE_PLACES:
                     value_problem(row, "CapRatio", cell["CapRatio"], "precision")
+                    ok = False
+                elif cap > MAX_CAP_RATIO:
+                    value_problem(row, "CapRatio", cell["CapRatio"], "too_large")
                     ok = False
         if ok:
             rules.append(Rule(rule_id, _text(cell["CustomerType"]), _text(cell["FeeItem"]), daily, earlier,

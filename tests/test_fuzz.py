@@ -401,6 +401,8 @@ def run_all_jobs(plan, lang: str, letter_kind: str = "dunning", whole: bool = Tr
 # A payment (or bill) of 22 billion yuan: the allocation refused it ("an amount is too large to allocate").
 @example(plan=[("cell", "Payments", 0, 3, 9.99e12)], lang="zh", letter_kind="dunning", whole=True)
 @example(plan=[("column", "Bills", 7, 9.99e12)], lang="en", letter_kind="statement", whole=False)
+@example(plan=[("odd_column", "LateFeeRules", 187, 389, 54636)], lang="zh", letter_kind="dunning",
+         whole=True)  # a cap of 1e12 times the principal overflowed the late fees
 @given(plan=plans, lang=st.sampled_from(layout.LANGUAGES), letter_kind=st.sampled_from(LETTER_KINDS),
        whole=st.integers(0, 3).map(lambda n: n == 0))
 def test_every_job_gives_problems_not_tracebacks(plan, lang, letter_kind, whole):

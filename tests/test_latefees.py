@@ -306,6 +306,18 @@ def test_rules_from_the_table_and_the_rows_that_cannot_be_used():
     assert "8 decimals" in found_en[1].message and "'Grace days'" in found_en[4].message
 
 
+def test_values_only_a_typing_error_can_give_are_refused_not_overflowed():
+    header = ["规则编号", "日费率（当年）", "宽限天数", "最低金额", "上限（占本金）"]
+    rows = [["R1", 0.001, None, None, 1e12],  # numbers as a cell holds them (the table reads them)
+            ["R2", 0.001, 999999999999, None, None],
+            ["R4", 0.001, 30, 1.0, 3.0]]
+    frame = tables.type_table(layout.table("LateFeeRules"), header, rows, 2, "zh", "滞纳金规则").frame
+    rules, found = rules_from_table(frame, "zh", "滞纳金规则")
+    assert [r.rule_id for r in rules] == ["R4"]  # three times the principal at most: a real rule
+    assert [(p.row, p.column) for p in found] == [(2, "CapRatio"), (3, "GraceDays")]
+    assert all("数值过大" in p.message for p in found)
+
+
 def test_the_problem_headers_are_the_layout_headers():
     spec = layout.table("LateFeeRules")
     for key, (zh, en) in LATE_FEE_HEADERS.items():

@@ -78,14 +78,16 @@ class FileBook(book.TableBook):
     # -- reading ahead --------------------------------------------------------------------
 
     def prefetch(self, tables) -> None:
-        """Check and parse the sheets of `tables` (in this order) on a second thread, one sheet
-        ahead of the reads: python-calamine parses without holding the GIL, so the next sheet is
-        parsed while this thread types the last one (two cores, about a third off a big read)."""
+        """Check and parse the sheets of `tables` (in this order) on other threads, PARSE_AHEAD
+        sheets ahead of the reads: python-calamine parses without holding the GIL, so the next
+        sheets are parsed while this thread types the last (validate on 10,000 customers x 12
+        months: 18.5 s read in turn, 11.3 s one sheet ahead, 9.3 s two ahead; on 100,000
+        customers two ahead saved 5 s of 121 for 0.3 GB more, so one it is)."""
         names = [name for table in tables if self._sheet_of(table) for name in self.parts(table)]
         self._ahead_queue = [self.index.tables[n.lower()] for n in dict.fromkeys(names)
                              if n.lower() not in self._ahead and n not in self._reads]
         if self._ahead_queue and self._ahead_pool is None:
-            self._ahead_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="feedesk-read")
+            self._ahead_pool = concurrent.futures.ThreadPoolExecutor(PARSE_AHEAD, thread_name_prefix="feedesk-read")
         self._pump()
 
     def _pump(self) -> None:

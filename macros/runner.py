@@ -64,7 +64,7 @@ def execute(book, job: registry.Job, digest: str = "") -> Report:
     try:
         book.prefetch(job.reads)
         result = resolve(job)(book)
-        found = tuple(dataclasses.replace(p, job=p.job or job.key) for p in result.problems)
+        found = tuple(book.locate(dataclasses.replace(p, job=p.job or job.key)) for p in result.problems)
         status = "problems" if problems.has_blocking(found) else "ok"
         seconds = round(time.perf_counter() - started, 3)
         book.write("Problems", problems_frame(found))

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import python_calamine
 
+from macros import runner
 from tests import office
 from workbook import filehost, layout, package, sheetxml
 
@@ -116,3 +117,15 @@ def test_a_table_written_earlier_in_the_run_reads_as_it_will_after_the_save(desk
     with filehost.FileBook(str(desk_book), writable=False) as book:
         saved = book.read("Bills")
     pd.testing.assert_frame_equal(pending, saved)
+
+
+def test_a_job_problem_on_a_continuation_names_its_own_sheet_and_row(desk_book, short_sheets):
+    frame = bills(25)
+    frame.loc[15, "CustomerID"] = "C999999"  # bill 16: on the second sheet, its row 6
+    write(desk_book, frame)
+    report = runner.run_file("validate", str(desk_book))
+    found = [p for p in report.problems if p.value == "C999999"]
+    assert [(p.sheet, p.row) for p in found] == [("账单 (2)", 6)]
+    with filehost.FileBook(str(desk_book), writable=False) as book:
+        listed = book.read("Problems")
+    assert listed.loc[listed["Value"] == "C999999", ["Sheet", "Row"]].values.tolist() == [["账单 (2)", 6]]

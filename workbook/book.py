@@ -151,7 +151,7 @@ class TableBook:
                                            row=first_row - 1, column=column.header(self.lang)))
             chunks.append(tables.cell_columns(header, rows, positions))
             numbers.append(np.arange(first_row, first_row + len(rows)) + (number - 1) * layout.CONTINUED_ROW_STRIDE)
-            self._continued[sheet] = [self._sheet_of(n) for n in parts]
+        self._continued[sheet] = [self._sheet_of(n) for n in parts]
         if found:
             return tables.TableRead(tables.empty_frame(spec), tuple(found))
         raw = {}
@@ -167,7 +167,7 @@ class TableBook:
         sheet would type it (the same conversions both ways), with the rows it will have there."""
         cached = self._reread_cache.get(spec.key)
         if cached is not None and cached[0] is frame:
-            return cached[1]
+            return cached[1].copy(deep=False)  # a job adding a column changes its own copy only
         first_row, capacity = self._first_row(spec.key)
         numbers = [np.arange(first_row, first_row + stop - start) + (part - 1) * layout.CONTINUED_ROW_STRIDE
                    for part, start, stop in layout.continued_rows(len(frame), first_row, capacity)]
@@ -175,7 +175,7 @@ class TableBook:
                if column.key in frame}
         result = tables.type_columns(spec, raw, np.concatenate(numbers), self.lang, self.sheet_name(spec.key))
         self._reread_cache[spec.key] = (frame, result.frame)
-        return result.frame
+        return result.frame.copy(deep=False)
 
     def _first_row(self, table: str) -> tuple[int, int]:
         """(sheet row of the first data row, data rows a sheet holds) of a table."""

@@ -170,7 +170,7 @@ class TableBook:
             return cached[1].copy(deep=False)  # a job adding a column changes its own copy only
         first_row, capacity = self._first_row(spec.key)
         numbers = [np.arange(first_row, first_row + stop - start) + (part - 1) * layout.CONTINUED_ROW_STRIDE
-                   for part, start, stop in layout.continued_rows(len(frame), first_row, capacity)]
+                   for part, start, stop in layout.continued_rows(len(frame), capacity)]
         raw = {column.key: _as_cells(values) for column, values in tables.to_sheet_columns(spec, frame, self.lang)
                if column.key in frame}
         result = tables.type_columns(spec, raw, np.concatenate(numbers), self.lang, self.sheet_name(spec.key))

@@ -230,7 +230,7 @@ def render_tables(path: str, index: package.Index, frames: dict[str, pd.DataFram
                 progress(done, len(frames), spec.sheet_name(lang))
             primary = index.tables[table.lower()]
             header_row = primary.bounds[0] + 1
-            slices = layout.continued_rows(len(frame), header_row + 1, sheetxml.EXCEL_ROWS - header_row)
+            slices = layout.continued_rows(len(frame), sheetxml.EXCEL_ROWS - header_row)
             number = len(slices) + 1
             while layout.continuation_table(table, number).lower() in index.tables:  # now empty
                 slices.append((number, len(frame), len(frame)))

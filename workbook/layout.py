@@ -897,9 +897,9 @@ def part_of_row(row: int) -> tuple[int, int]:
     return row // CONTINUED_ROW_STRIDE + 1, row % CONTINUED_ROW_STRIDE
 
 
-def continued_rows(count: int, first_row: int, capacity: int) -> "list[tuple[int, int, int]]":
+def continued_rows(count: int, capacity: int) -> "list[tuple[int, int, int]]":
     """How `count` rows lie over a table and its continuations: (part, start, stop) slices, each
-    part holding at most `capacity` rows whose first sheet row is `first_row`."""
+    part holding at most `capacity` rows (a table keeps one part, empty or not)."""
     parts, start, number = [], 0, 1
     while start < count or number == 1:
         stop = min(count, start + capacity)

@@ -327,7 +327,7 @@ class KeyIndex:
         if index.is_unique:
             self._index = index
         else:
-            codes, uniques = pd.factorize(keys)
+            codes, uniques = pd.factorize(keys, use_na_sentinel=False)  # a blank is a key too, as in pd.Index
             first = np.empty(len(uniques), dtype=np.int64)
             first[codes[::-1]] = np.arange(len(keys) - 1, -1, -1)
             self._index, self._first = pd.Index(uniques), first

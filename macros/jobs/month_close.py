@@ -41,16 +41,10 @@ COUNT_WORDS = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class Step:
-    number: int
-    report: runner.Report
-
-
 def run(book) -> runner.Report:
     job = registry.job("month_close")
     digest = book.params.get("digest", "")
-    done: list[Step] = []
+    done: list[runner.Report] = []
     found: list[problems.Problem] = []
     for number, key in enumerate(STEPS, start=1):
         step = registry.job(key)
@@ -64,31 +58,30 @@ def run(book) -> runner.Report:
         report = dataclasses.replace(result, job=key, problems=step_problems, status=status, seconds=seconds)
         book.append("Audit", runner.audit_frame(key, digest, status, result.counts, len(step_problems), seconds,
                                                 _words(report, book.lang)))
-        done.append(Step(number, report))
+        done.append(report)
         found.extend(step_problems)
         if key == "validate" and status == "problems":
             break
     book.write("CloseSummary", summary_frame(done, book.lang))
     stopped = len(done) < len(STEPS)
-    counts = {"steps": len(done), "rows": sum(int(s.report.counts.get("rows", 0)) for s in done)}
+    counts = {"steps": len(done), "rows": sum(int(r.counts.get("rows", 0)) for r in done)}
     for key in ("amount_fen", "allocated_fen", "open_fen", "letters"):
-        for s in done:
-            if key in s.report.counts:
-                counts[key] = int(s.report.counts[key])
+        for report in done:
+            if key in report.counts:
+                counts[key] = int(report.counts[key])
     note = _stopped_note(book.lang) if stopped else next(
-        (s.report.note for s in done if s.report.job == "letters" and s.report.note), "")
+        (r.note for r in done if r.job == "letters" and r.note), "")
     return runner.Report(job.key, counts=counts, problems=tuple(found), note=note,
-                         written=tuple(dict.fromkeys(w for s in done for w in s.report.written)) + ("CloseSummary",),
-                         steps=tuple(s.report for s in done))
+                         written=tuple(dict.fromkeys(w for r in done for w in r.written)) + ("CloseSummary",),
+                         steps=tuple(done))
 
 
-def summary_frame(done: list[Step], lang: str) -> pd.DataFrame:
+def summary_frame(done: list[runner.Report], lang: str) -> pd.DataFrame:
     """One row per step of the close, the steps not run included (status skipped)."""
-    by_key = {s.report.job: s for s in done}
+    by_key = {report.job: report for report in done}
     rows = []
     for number, key in enumerate(STEPS, start=1):
-        step = by_key.get(key)
-        report = step.report if step else None
+        report = by_key.get(key)
         amount_key = AMOUNT_COUNT.get(key)
         rows.append({
             "Step": number,
